@@ -1,0 +1,282 @@
+//! Attribute grammar: tokens -> typed AST. Every node keeps the span of the token it
+//! came from, so validation can point at the offending token.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::ext::IdentExt;
+use syn::parse::{ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Expr, Ident, Lit, LitInt, LitStr, Token};
+
+/// Every key `#[instrument_metric]` accepts, in the order the docs list them.
+pub(crate) const KEYS: &[&str] = &[
+    "histogram",
+    "errors",
+    "calls",
+    "in_flight",
+    "labels",
+    "const_labels",
+    "buckets",
+    "help",
+    "max_series",
+    "error_type",
+];
+
+/// The keys that declare a metric; at least one is required.
+pub(crate) const METRIC_KEYS: &[&str] = &["histogram", "errors", "calls", "in_flight"];
+
+/// A metric name given as `key = "name"`.
+pub(crate) struct MetricName {
+    pub(crate) key: Ident,
+    pub(crate) lit: LitStr,
+}
+
+impl MetricName {
+    pub(crate) fn value(&self) -> String {
+        self.lit.value()
+    }
+}
+
+/// `name = expr` inside `labels(...)`.
+pub(crate) struct LabelArg {
+    pub(crate) name: Ident,
+    pub(crate) value: Expr,
+}
+
+/// `name = "value"` inside `const_labels(...)`.
+pub(crate) struct ConstLabelArg {
+    pub(crate) name: Ident,
+    pub(crate) value: LitStr,
+}
+
+/// One upper bound of `buckets = [...]`.
+pub(crate) struct Bucket {
+    pub(crate) value: f64,
+    pub(crate) span: Span,
+}
+
+pub(crate) struct Buckets {
+    pub(crate) key: Ident,
+    pub(crate) bounds: Vec<Bucket>,
+}
+
+/// The parsed arguments of one `#[instrument_metric(...)]`.
+#[derive(Default)]
+pub(crate) struct Args {
+    pub(crate) histogram: Option<MetricName>,
+    pub(crate) errors: Option<MetricName>,
+    pub(crate) calls: Option<MetricName>,
+    pub(crate) in_flight: Option<MetricName>,
+    pub(crate) labels_key: Option<Ident>,
+    pub(crate) labels: Vec<LabelArg>,
+    pub(crate) const_labels_key: Option<Ident>,
+    pub(crate) const_labels: Vec<ConstLabelArg>,
+    pub(crate) buckets: Option<Buckets>,
+    pub(crate) help: Option<LitStr>,
+    pub(crate) max_series: Option<(LitInt, u64)>,
+    pub(crate) error_type: Option<LitStr>,
+}
+
+impl Args {
+    /// The metric names of this annotation with the kind each declares.
+    pub(crate) fn metrics(&self) -> impl Iterator<Item = (MetricKind, &MetricName)> {
+        [
+            (MetricKind::Histogram, self.histogram.as_ref()),
+            (MetricKind::Counter, self.errors.as_ref()),
+            (MetricKind::Counter, self.calls.as_ref()),
+            (MetricKind::Gauge, self.in_flight.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(kind, name)| Some((kind, name?)))
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum MetricKind {
+    Counter,
+    Gauge,
+    Histogram,
+}
+
+/// Parses the attribute's arguments, collecting every error instead of stopping at
+/// the first, so that one run of the compiler shows them all.
+pub(crate) fn parse_args(tokens: TokenStream) -> (Args, Vec<syn::Error>) {
+    let mut args = Args::default();
+    let mut errors = Vec::new();
+    for item in split_top_level_commas(tokens) {
+        if let Err(error) = (|input: ParseStream<'_>| parse_item(input, &mut args)).parse2(item) {
+            errors.push(error);
+        }
+    }
+    (args, errors)
+}
+
+/// Splits `a = 1, b(c, d), e = [1, 2]` into its items. Groups are single token
+/// trees, so only commas at the top level separate items.
+fn split_top_level_commas(tokens: TokenStream) -> Vec<TokenStream> {
+    let mut items = Vec::new();
+    let mut current = Vec::new();
+    for token in tokens {
+        match &token {
+            TokenTree::Punct(punct) if punct.as_char() == ',' => {
+                items.push(current.drain(..).collect());
+            }
+            _ => current.push(token),
+        }
+    }
+    if !current.is_empty() {
+        items.push(current.into_iter().collect());
+    }
+    items
+}
+
+fn parse_item(input: ParseStream<'_>, args: &mut Args) -> syn::Result<()> {
+    let key = Ident::parse_any(input)?;
+    match key.to_string().as_str() {
+        "histogram" => set_once(&mut args.histogram, &key, metric_name(input, &key)?),
+        "errors" => set_once(&mut args.errors, &key, metric_name(input, &key)?),
+        "calls" => set_once(&mut args.calls, &key, metric_name(input, &key)?),
+        "in_flight" => set_once(&mut args.in_flight, &key, metric_name(input, &key)?),
+        "help" => set_once(&mut args.help, &key, string_value(input)?),
+        "error_type" => set_once(&mut args.error_type, &key, string_value(input)?),
+        "max_series" => {
+            input.parse::<Token![=]>()?;
+            let lit: LitInt = input.parse()?;
+            let value = lit.base10_parse::<u64>()?;
+            set_once(&mut args.max_series, &key, (lit, value))
+        }
+        "buckets" => {
+            input.parse::<Token![=]>()?;
+            let bounds = parse_buckets(input)?;
+            set_once(&mut args.buckets, &key, Buckets { key: key.clone(), bounds })
+        }
+        "labels" => {
+            if args.labels_key.is_some() {
+                return Err(duplicate_key(&key));
+            }
+            args.labels = parenthesized_pairs(input, |input| input.parse::<Expr>())?
+                .into_iter()
+                .map(|(name, value)| LabelArg { name, value })
+                .collect();
+            args.labels_key = Some(key);
+            Ok(())
+        }
+        "const_labels" => {
+            if args.const_labels_key.is_some() {
+                return Err(duplicate_key(&key));
+            }
+            args.const_labels = parenthesized_pairs(input, |input| input.parse::<LitStr>())?
+                .into_iter()
+                .map(|(name, value)| ConstLabelArg { name, value })
+                .collect();
+            args.const_labels_key = Some(key);
+            Ok(())
+        }
+        unknown => {
+            let mut message = format!("unknown key `{unknown}` in `#[instrument_metric]`");
+            match crate::validate::did_you_mean(unknown, KEYS) {
+                Some(nearest) => message.push_str(&format!("\nhelp: did you mean `{nearest}`?")),
+                None => message.push_str(&format!("\nhelp: the keys are {}", backticked(KEYS))),
+            }
+            // Swallow the value so the error stays on the key alone.
+            let _: TokenStream = input.parse()?;
+            Err(syn::Error::new(key.span(), message))
+        }
+    }
+}
+
+pub(crate) fn backticked(words: &[&str]) -> String {
+    words
+        .iter()
+        .map(|word| format!("`{word}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn set_once<T>(slot: &mut Option<T>, key: &Ident, value: T) -> syn::Result<()> {
+    if slot.is_some() {
+        return Err(duplicate_key(key));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+fn duplicate_key(key: &Ident) -> syn::Error {
+    syn::Error::new(
+        key.span(),
+        format!("duplicate key `{key}`\nhelp: give each key once"),
+    )
+}
+
+fn string_value(input: ParseStream<'_>) -> syn::Result<LitStr> {
+    input.parse::<Token![=]>()?;
+    input.parse()
+}
+
+fn metric_name(input: ParseStream<'_>, key: &Ident) -> syn::Result<MetricName> {
+    input.parse::<Token![=]>()?;
+    let lit: LitStr = input.parse().map_err(|error| {
+        syn::Error::new(
+            error.span(),
+            format!("`{key}` takes the metric name as a string literal, e.g. `{key} = \"...\"`"),
+        )
+    })?;
+    Ok(MetricName {
+        key: key.clone(),
+        lit,
+    })
+}
+
+/// `(name = value, ...)` with any value parser.
+fn parenthesized_pairs<T>(
+    input: ParseStream<'_>,
+    value: fn(ParseStream<'_>) -> syn::Result<T>,
+) -> syn::Result<Vec<(Ident, T)>> {
+    let content;
+    syn::parenthesized!(content in input);
+    let mut pairs = Vec::new();
+    while !content.is_empty() {
+        let name = Ident::parse_any(&content)?;
+        content.parse::<Token![=]>()?;
+        pairs.push((name, value(&content)?));
+        if content.is_empty() {
+            break;
+        }
+        content.parse::<Token![,]>()?;
+    }
+    Ok(pairs)
+}
+
+fn parse_buckets(input: ParseStream<'_>) -> syn::Result<Vec<Bucket>> {
+    let content;
+    syn::bracketed!(content in input);
+    let exprs = Punctuated::<Expr, Token![,]>::parse_terminated(&content)?;
+    exprs.iter().map(bucket_bound).collect()
+}
+
+fn bucket_bound(expr: &Expr) -> syn::Result<Bucket> {
+    let (negative, lit) = match expr {
+        Expr::Lit(lit) => (false, &lit.lit),
+        Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Neg(_)) => match &*unary.expr {
+            Expr::Lit(lit) => (true, &lit.lit),
+            _ => return Err(not_a_number(expr)),
+        },
+        _ => return Err(not_a_number(expr)),
+    };
+    let magnitude = match lit {
+        Lit::Float(float) => float.base10_parse::<f64>()?,
+        Lit::Int(int) => int.base10_parse::<f64>()?,
+        _ => return Err(not_a_number(expr)),
+    };
+    Ok(Bucket {
+        value: if negative { -magnitude } else { magnitude },
+        span: expr.span(),
+    })
+}
+
+fn not_a_number(expr: &Expr) -> syn::Error {
+    syn::Error::new(
+        expr.span(),
+        "a bucket bound is a number literal in seconds, e.g. `0.25`",
+    )
+}

@@ -1,0 +1,180 @@
+//! [`LabelValue`]: the closed set of values a label can take.
+
+/// A type whose values form a closed set known at compile time, so it can be a
+/// metric label without exploding cardinality.
+///
+/// Derive it on an enum: each variant, unit, tuple or struct, is one value, the
+/// snake_case of its name, or the name given by `#[label(rename = "...")]`.
+/// The set is a constant, [`VALUES`](LabelValue::VALUES): metricate creates every
+/// series at start, and checks at compile time that the product of the labels'
+/// value counts stays within the family's budget.
+///
+/// It is implemented for `bool` (`"false"`, `"true"`), for [`std::io::Error`] (by
+/// [`std::io::ErrorKind`], kinds without a name of their own as `"other"`), and for
+/// references to any `LabelValue`. Errors of types that cannot implement it
+/// (`Box<dyn Error>`, `anyhow::Error`, `String`) are counted under a fixed
+/// `error_type = "..."` of [`instrument_metric`](crate::instrument_metric).
+///
+/// # Example
+///
+/// ```
+/// use metricate::LabelValue;
+///
+/// #[derive(LabelValue)]
+/// enum CvFormat {
+///     Pdf,
+///     Docx,
+///     PlainText,
+///     #[label(rename = "odt")]
+///     OpenDocument,
+/// }
+///
+/// assert_eq!(CvFormat::VALUES, ["pdf", "docx", "plain_text", "odt"]);
+/// assert_eq!(CvFormat::PlainText.index(), 2);
+/// assert_eq!(CvFormat::OpenDocument.label_value(), "odt");
+/// assert_eq!(CvFormat::CARDINALITY, 4);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a bounded label type: metricate needs `LabelValue` for label values and error types",
+    label = "not a `LabelValue`: its values are not a closed set known at compile time",
+    note = "a string or an id as a label creates one series per distinct value and explodes the cardinality of the metric",
+    note = "derive `metricate::LabelValue` on an enum with one variant per value; to count errors of a type that cannot, set `error_type = \"...\"`"
+)]
+pub trait LabelValue {
+    /// Every value this type can take, in [`index`](LabelValue::index) order.
+    const VALUES: &'static [&'static str];
+
+    /// How many values there are.
+    const CARDINALITY: usize = Self::VALUES.len();
+
+    /// The position of this value in [`VALUES`](LabelValue::VALUES).
+    fn index(&self) -> usize;
+
+    /// This value as it appears on the label.
+    fn label_value(&self) -> &'static str {
+        Self::VALUES.get(self.index()).copied().unwrap_or("")
+    }
+}
+
+impl<T: LabelValue + ?Sized> LabelValue for &T {
+    const VALUES: &'static [&'static str] = T::VALUES;
+
+    #[inline]
+    fn index(&self) -> usize {
+        (**self).index()
+    }
+}
+
+impl LabelValue for bool {
+    const VALUES: &'static [&'static str] = &["false", "true"];
+
+    #[inline]
+    fn index(&self) -> usize {
+        usize::from(*self)
+    }
+}
+
+/// `io::Error` is classified by its kind; the list is the stable kinds at the
+/// crate's minimum Rust version, and every other kind is `"other"`.
+impl LabelValue for std::io::Error {
+    const VALUES: &'static [&'static str] = &[
+        "not_found",
+        "permission_denied",
+        "connection_refused",
+        "connection_reset",
+        "connection_aborted",
+        "not_connected",
+        "addr_in_use",
+        "addr_not_available",
+        "broken_pipe",
+        "already_exists",
+        "would_block",
+        "invalid_input",
+        "invalid_data",
+        "timed_out",
+        "write_zero",
+        "interrupted",
+        "unsupported",
+        "unexpected_eof",
+        "out_of_memory",
+        "host_unreachable",
+        "network_unreachable",
+        "network_down",
+        "not_a_directory",
+        "is_a_directory",
+        "directory_not_empty",
+        "read_only_filesystem",
+        "storage_full",
+        "not_seekable",
+        "file_too_large",
+        "resource_busy",
+        "executable_file_busy",
+        "deadlock",
+        "crosses_devices",
+        "too_many_links",
+        "argument_list_too_long",
+        "other",
+    ];
+
+    fn index(&self) -> usize {
+        use std::io::ErrorKind as Kind;
+        match self.kind() {
+            Kind::NotFound => 0,
+            Kind::PermissionDenied => 1,
+            Kind::ConnectionRefused => 2,
+            Kind::ConnectionReset => 3,
+            Kind::ConnectionAborted => 4,
+            Kind::NotConnected => 5,
+            Kind::AddrInUse => 6,
+            Kind::AddrNotAvailable => 7,
+            Kind::BrokenPipe => 8,
+            Kind::AlreadyExists => 9,
+            Kind::WouldBlock => 10,
+            Kind::InvalidInput => 11,
+            Kind::InvalidData => 12,
+            Kind::TimedOut => 13,
+            Kind::WriteZero => 14,
+            Kind::Interrupted => 15,
+            Kind::Unsupported => 16,
+            Kind::UnexpectedEof => 17,
+            Kind::OutOfMemory => 18,
+            Kind::HostUnreachable => 19,
+            Kind::NetworkUnreachable => 20,
+            Kind::NetworkDown => 21,
+            Kind::NotADirectory => 22,
+            Kind::IsADirectory => 23,
+            Kind::DirectoryNotEmpty => 24,
+            Kind::ReadOnlyFilesystem => 25,
+            Kind::StorageFull => 26,
+            Kind::NotSeekable => 27,
+            Kind::FileTooLarge => 28,
+            Kind::ResourceBusy => 29,
+            Kind::ExecutableFileBusy => 30,
+            Kind::Deadlock => 31,
+            Kind::CrossesDevices => 32,
+            Kind::TooManyLinks => 33,
+            Kind::ArgumentListTooLong => 34,
+            _ => 35,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LabelValue;
+
+    #[test]
+    fn io_errors_are_classified_by_kind_and_every_index_has_a_value() {
+        let error = std::io::Error::new(std::io::ErrorKind::TimedOut, "slow");
+        assert_eq!(error.label_value(), "timed_out");
+        assert_eq!(std::io::Error::other("x").label_value(), "other");
+        assert_eq!(<std::io::Error as LabelValue>::VALUES.last(), Some(&"other"));
+    }
+
+    #[test]
+    fn bools_and_references() {
+        assert_eq!(true.label_value(), "true");
+        assert_eq!((&false).label_value(), "false");
+        assert_eq!(<&bool as LabelValue>::CARDINALITY, 2);
+    }
+}

@@ -1,0 +1,182 @@
+//! Compile-time checked Prometheus instrumentation.
+//!
+//! Annotate a fn with [`instrument_metric`] and get a registered duration
+//! histogram, error counter, call counter or in-flight gauge, the call timed and
+//! its errors classified, every label combination exported at 0 from the first
+//! call — and, at compile time, an error on the offending token for any metric
+//! name that breaks Prometheus conventions or any label whose values are not a
+//! bounded set.
+//!
+//! ```
+//! use metricate::{instrument_metric, LabelValue};
+//!
+//! #[derive(Clone, Copy, LabelValue)]
+//! enum CvFormat { Pdf, Docx, PlainText }
+//!
+//! #[derive(Debug, LabelValue)]
+//! enum CvError { Empty, TooLarge { size: usize } }
+//!
+//! /// Parses an uploaded CV into sections.
+//! #[instrument_metric(
+//!     histogram = "doc_cv_parse_duration_seconds",
+//!     errors = "doc_cv_parse_errors_total",
+//!     labels(format = format),
+//! )]
+//! fn parse_cv(format: CvFormat, body: &[u8]) -> Result<usize, CvError> {
+//!     match body.len() {
+//!         0 => Err(CvError::Empty),
+//!         size if size > 1 << 20 => Err(CvError::TooLarge { size }),
+//!         size => Ok(size),
+//!     }
+//! }
+//!
+//! assert!(parse_cv(CvFormat::Pdf, b"").is_err());
+//! let text = metricate::render();
+//! assert!(text.contains(r#"doc_cv_parse_errors_total{error_type="empty",format="pdf"} 1"#));
+//! assert!(text.contains(r#"doc_cv_parse_errors_total{error_type="too_large",format="docx"} 0"#));
+//! ```
+
+mod family;
+mod label;
+
+#[doc(hidden)]
+#[allow(missing_docs, unreachable_pub)]
+pub mod __private;
+
+pub use label::LabelValue;
+
+/// Derives [`LabelValue`](trait@LabelValue) for an enum: each variant is one value,
+/// the snake_case of its name unless `#[label(rename = "...")]` says otherwise.
+pub use metricate_macros::LabelValue;
+
+/// Times, counts and classifies the calls of a fn, with every name and label
+/// checked at compile time.
+///
+/// Works on sync and `async` fns, methods (`&self`, `&mut self`, `self`),
+/// associated fns, generic fns, `unsafe fn`, fns in trait impls and
+/// `#[async_trait]` methods (in either attribute order). Other attributes and the
+/// visibility are kept.
+///
+/// # Arguments
+///
+/// At least one metric key is required.
+///
+/// | key | meaning |
+/// |---|---|
+/// | `histogram = "NAME_seconds"` | duration of each completed call, in seconds |
+/// | `errors = "NAME_total"` | calls that ended in `Err`, a panic, or (async) cancellation, by `error_type`: the error's [`LabelValue`](trait@LabelValue), `"panic"`, `"cancelled"`; the fn must return `Result<_, E>` |
+/// | `calls = "NAME_total"` | every call that ended, however it ended |
+/// | `in_flight = "NAME"` | calls in progress; back down after panics and drops |
+/// | `labels(name = expr, ...)` | `expr` is a parameter or a field path on one (`user.plan`) whose type implements [`LabelValue`](trait@LabelValue) |
+/// | `const_labels(name = "value", ...)` | fixed labels; fns may share a family when their label names agree |
+/// | `buckets = [f64, ...]` | histogram bounds in seconds, positive and strictly increasing (default 5 ms to 10 s) |
+/// | `help = "..."` | the HELP text; default: the first paragraph of the doc comment |
+/// | `max_series = N` | the cardinality budget: the product of the label types' value counts, default 1000, at most 10 000 |
+/// | `error_type = "..."` | count every error under this one value, for error types that are not a `LabelValue` |
+///
+/// # Generated metrics
+///
+/// Every metric of one annotation carries the same labels (`errors` adds
+/// `error_type`). On the first call, every combination of label values is
+/// created at 0, so dashboards and alerts see the series before anything happens.
+/// A call then costs no allocation, lock or hash: its labels' ordinals index a
+/// table of pre-resolved handles. Cancelled futures and panicked calls are
+/// counted in `errors` and `calls` but not observed in the histogram.
+///
+/// # Compile-time rules
+///
+/// Metric names are lower snake_case; counters end in `_total`, gauges and
+/// histograms do not; duration histograms end in `_seconds`; `_count`, `_sum`
+/// and `_bucket` are reserved; label names are valid, not `le`, `quantile` or
+/// `__*`, not duplicated, and not unbounded by nature (`user_id`, `email`, `ip`,
+/// `url`, any `*_id`, …); label types implement `LabelValue` and the product of
+/// their value counts is within budget. Each error points at the offending token
+/// and says how to fix it; the guide's error catalogue lists them all.
+///
+/// # Example
+///
+/// ```
+/// use metricate::{instrument_metric, LabelValue};
+///
+/// #[derive(Clone, Copy, LabelValue)]
+/// enum Plan { Free, Pro }
+///
+/// struct User { plan: Plan }
+///
+/// /// Matches a CV against the open jobs.
+/// #[instrument_metric(
+///     histogram = "doc_match_duration_seconds",
+///     calls = "doc_match_calls_total",
+///     in_flight = "doc_match_in_flight",
+///     labels(plan = user.plan),
+///     const_labels(model = "v3_0"),
+///     buckets = [0.01, 0.1, 1.0],
+/// )]
+/// async fn match_jobs(user: &User) -> usize {
+///     3
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// assert_eq!(match_jobs(&User { plan: Plan::Pro }).await, 3);
+/// # });
+/// let text = metricate::render();
+/// assert!(text.contains(r#"doc_match_calls_total{model="v3_0",plan="pro"} 1"#));
+/// assert!(text.contains(r#"doc_match_calls_total{model="v3_0",plan="free"} 0"#));
+/// assert!(text.contains(r#"doc_match_in_flight{model="v3_0",plan="pro"} 0"#));
+/// ```
+pub use metricate_macros::instrument_metric;
+
+use std::sync::Mutex;
+
+/// The registry metricate registers its families in: the `prometheus` crate's
+/// default registry, so metrics registered there by hand are exported too.
+///
+/// ```
+/// let families = metricate::registry().gather();
+/// # let _ = families;
+/// ```
+pub fn registry() -> &'static prometheus::Registry {
+    prometheus::default_registry()
+}
+
+/// Every metric of [`registry`] in the Prometheus text format 0.0.4.
+///
+/// ```
+/// let text = metricate::render();
+/// assert!(text.is_empty() || text.ends_with('\n'));
+/// ```
+pub fn render() -> String {
+    use prometheus::Encoder;
+    let families = registry().gather();
+    let mut buffer = Vec::new();
+    // Encoding only fails on malformed families, which metricate never registers;
+    // whatever was written before such a failure is still returned.
+    let _ = prometheus::TextEncoder::new().encode(&families, &mut buffer);
+    String::from_utf8(buffer).unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+}
+
+/// Problems found while registering families at run time (a name declared twice
+/// with different labels, a name taken by a hand-registered metric), each naming
+/// the sites involved.
+///
+/// ```
+/// assert!(metricate::problems().is_empty());
+/// ```
+pub fn problems() -> Vec<String> {
+    PROBLEMS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
+}
+
+static PROBLEMS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Keeps a registration problem for [`problems`] and says it once on stderr: a
+/// metric that silently never appears is the failure metricate exists to prevent.
+fn report_problem(problem: String) {
+    eprintln!("metricate: {problem}");
+    PROBLEMS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(problem);
+}
