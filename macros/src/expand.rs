@@ -88,10 +88,16 @@ fn generate_async_trait(
     let mut block: Block = (**block).clone();
     if let Some(syn::Stmt::Expr(syn::Expr::Call(call), None)) = block.stmts.last_mut() {
         if let Some(syn::Expr::Async(future)) = call.args.first_mut() {
-            let inner = &future.block;
+            // `#[async_trait]` first moves the parameters into the future
+            // (`let x = x;`, `let __self = self;`): the labels are read after that,
+            // so those bindings stay used, and the rest is what gets timed.
+            let stmts = std::mem::take(&mut future.block.stmts);
+            let split = leading_parameter_moves(&stmts);
+            let (moves, rest) = stmts.split_at(split);
             future.block = syn::parse_quote!({
+                #(#moves)*
                 #start
-                let __metricate_result = async move #inner.await;
+                let __metricate_result = async move { #(#rest)* }.await;
                 #finish
                 __metricate_result
             });
@@ -104,6 +110,47 @@ fn generate_async_trait(
             #site
             #budget
             #(#stmts)*
+        }
+    }
+}
+
+/// How many of the future's first statements are `#[async_trait]`'s own: the
+/// early-return type hint and the `let x = x;` moves of the parameters.
+fn leading_parameter_moves(stmts: &[syn::Stmt]) -> usize {
+    stmts
+        .iter()
+        .take_while(|stmt| match stmt {
+            syn::Stmt::Local(local) => matches!(
+                local.init.as_ref().map(|init| &*init.expr),
+                Some(syn::Expr::Path(path)) if path.path.get_ident().is_some()
+            ),
+            syn::Stmt::Expr(syn::Expr::If(_), None) => true,
+            _ => false,
+        })
+        .count()
+}
+
+/// Whether `#[async_trait]` renamed `self` to `__self` in the future.
+fn async_trait_renames_self(func: &ItemFn) -> bool {
+    let Some(future) = validate::async_trait_future(func) else {
+        return false;
+    };
+    future.block.stmts.iter().any(|stmt| match stmt {
+        syn::Stmt::Local(local) => {
+            matches!(&local.pat, syn::Pat::Ident(binding) if binding.ident == "__self")
+        }
+        _ => false,
+    })
+}
+
+/// Rewrites `self` to `__self` in a label expression, as `#[async_trait]` does in
+/// the body.
+struct SelfToAlias;
+
+impl syn::visit_mut::VisitMut for SelfToAlias {
+    fn visit_path_mut(&mut self, path: &mut syn::Path) {
+        if path.is_ident("self") {
+            *path = syn::parse_quote!(__self);
         }
     }
 }
@@ -237,7 +284,14 @@ fn start_guard(args: &Args, checked: &Checked<'_>, func: &ItemFn) -> TokenStream
         let probes: Vec<_> = (0..checked.labels.len())
             .map(|index| quote::format_ident!("__metricate_label_{}", index))
             .collect();
-        let exprs = checked.labels.iter().map(|label| label.expr);
+        let rename_self = checked.body == BodyKind::AsyncTrait && async_trait_renames_self(func);
+        let exprs = checked.labels.iter().map(|label| {
+            let mut expr = label.expr.clone();
+            if rename_self {
+                syn::visit_mut::VisitMut::visit_expr_mut(&mut SelfToAlias, &mut expr);
+            }
+            expr
+        });
         quote! {
             let (__metricate_label_index, __metricate_label_values) = {
                 #[allow(unused_imports)]
@@ -254,7 +308,7 @@ fn start_guard(args: &Args, checked: &Checked<'_>, func: &ItemFn) -> TokenStream
     };
     let classifier = match (&args.errors, &args.error_type) {
         (None, _) => quote!(::metricate::__private::ErrorClassifier::<()>::none()),
-        (Some(_), Some(fixed)) => quote!(::metricate::__private::ErrorClassifier::fixed(#fixed)),
+        (Some(_), Some(fixed)) => quote!(::metricate::__private::ErrorClassifier::fixed(&[#fixed])),
         (Some(_), None) => {
             let span = match &func.sig.output {
                 ReturnType::Type(_, ty) => ty.span(),
