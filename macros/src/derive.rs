@@ -3,7 +3,6 @@
 use crate::validate::to_snake_case;
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, LitStr};
 
 pub(crate) fn label_value(input: TokenStream) -> TokenStream {
@@ -18,33 +17,49 @@ pub(crate) fn label_value(input: TokenStream) -> TokenStream {
 }
 
 fn expand(input: &DeriveInput) -> Result<TokenStream, Vec<syn::Error>> {
-    let Data::Enum(data) = &input.data else {
+    let keyword = match &input.data {
+        Data::Enum(_) => None,
+        Data::Struct(data) => Some(data.struct_token.span),
+        Data::Union(data) => Some(data.union_token.span),
+    };
+    let (Data::Enum(data), None) = (&input.data, keyword) else {
         return Err(vec![syn::Error::new(
-            input.ident.span(),
+            keyword.unwrap_or_else(|| input.ident.span()),
             "`LabelValue` derives only on enums: a label needs a closed set of values\nhelp: make the type an enum with one variant per value",
         )]);
     };
     let mut errors = Vec::new();
-    let mut values: Vec<(String, proc_macro2::Span)> = Vec::new();
+    let mut values: Vec<(String, &syn::Ident)> = Vec::new();
     let mut arms = Vec::new();
     for (index, variant) in data.variants.iter().enumerate() {
-        let value = match renamed(&variant.attrs) {
-            Ok(Some(rename)) => rename.value(),
-            Ok(None) => to_snake_case(&variant.ident.to_string()),
+        let (value, span, help) = match renamed(&variant.attrs) {
+            Ok(Some(rename)) => (
+                rename.value(),
+                rename.span(),
+                "rename it to a value no other variant takes",
+            ),
+            Ok(None) => (
+                to_snake_case(&variant.ident.to_string()),
+                variant.ident.span(),
+                "give it `#[label(rename = \"...\")]` with a value no other variant takes",
+            ),
             Err(error) => {
                 errors.push(error);
                 continue;
             }
         };
+        // One error, on the token that made the value collide: a second error
+        // for the first variant would read as a second mistake.
         if let Some((_, first)) = values.iter().find(|(seen, _)| *seen == value) {
-            let mut error = syn::Error::new(
-                variant.span(),
-                format!("duplicate label value `{value}`: two variants would share one series\nhelp: give one of them `#[label(rename = \"...\")]`"),
-            );
-            error.combine(syn::Error::new(*first, "first used here"));
-            errors.push(error);
+            errors.push(syn::Error::new(
+                span,
+                format!(
+                    "duplicate label value `{value}`: variants `{first}` and `{}` would share one series\nhelp: {help}",
+                    variant.ident,
+                ),
+            ));
         }
-        values.push((value, variant.ident.span()));
+        values.push((value, &variant.ident));
         let ident = &variant.ident;
         arms.push(quote! { Self::#ident { .. } => #index });
     }
@@ -81,7 +96,10 @@ fn renamed(attrs: &[syn::Attribute]) -> syn::Result<Option<LitStr>> {
                 rename = Some(meta.value()?.parse::<LitStr>()?);
                 Ok(())
             } else {
-                Err(meta.error("unknown `label` attribute\nhelp: the only one is `#[label(rename = \"...\")]`"))
+                let key = quote::ToTokens::to_token_stream(&meta.path).to_string().replace(' ', "");
+                Err(meta.error(format!(
+                    "unknown key `{key}` in `#[label]`\nhelp: the only key is `rename`: `#[label(rename = \"...\")]`"
+                )))
             }
         })?;
     }

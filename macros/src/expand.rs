@@ -11,14 +11,20 @@ use crate::validate::{self, BodyKind, CheckScope, Checked, LabelSource};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Block, ItemFn, ReturnType};
+use syn::{Block, ItemFn};
 
 pub(crate) fn instrument_metric(args: TokenStream, item: TokenStream) -> TokenStream {
     let func: ItemFn = match syn::parse2(item.clone()) {
         Ok(func) => func,
         Err(_) => {
+            // On the item's keyword (`struct`, `fn` of a bodiless fn, ...), past its
+            // attributes and visibility.
+            let keyword = item.clone().into_iter().find_map(|token| match token {
+                proc_macro2::TokenTree::Ident(ident) if ident != "pub" => Some(ident.span()),
+                _ => None,
+            });
             let error = syn::Error::new(
-                Span::call_site(),
+                keyword.unwrap_or_else(Span::call_site),
                 "`#[instrument_metric]` goes on a fn with a body",
             )
             .to_compile_error();
@@ -44,9 +50,14 @@ fn with_errors(errors: &[syn::Error], func: &ItemFn) -> TokenStream {
 }
 
 fn generate(args: &Args, checked: &Checked<'_>, func: &ItemFn) -> TokenStream {
-    let ItemFn { attrs, vis, sig, block } = func;
-    let site = site_static(args, func);
-    let budget = cardinality_check(args, checked);
+    let ItemFn {
+        attrs,
+        vis,
+        sig,
+        block,
+    } = func;
+    let site = declarations(args, checked, func);
+    let budget = TokenStream::new();
     let start = start_guard(args, checked, func);
     let finish = finish_guard(args);
     let body = match checked.body {
@@ -84,7 +95,12 @@ fn generate_async_trait(
     start: &TokenStream,
     finish: &TokenStream,
 ) -> TokenStream {
-    let ItemFn { attrs, vis, sig, block } = func;
+    let ItemFn {
+        attrs,
+        vis,
+        sig,
+        block,
+    } = func;
     let mut block: Block = (**block).clone();
     if let Some(syn::Stmt::Expr(syn::Expr::Call(call), None)) = block.stmts.last_mut() {
         if let Some(syn::Expr::Async(future)) = call.args.first_mut() {
@@ -156,7 +172,7 @@ impl syn::visit_mut::VisitMut for SelfToAlias {
 }
 
 /// The per-fn `static`: what the fn's metrics are, and (once built) their handles.
-fn site_static(args: &Args, func: &ItemFn) -> TokenStream {
+fn site_static(args: &Args, checked: &Checked<'_>, func: &ItemFn) -> TokenStream {
     let function = func.sig.ident.to_string();
     let help = match &args.help {
         Some(help) => help.value(),
@@ -191,9 +207,19 @@ fn site_static(args: &Args, func: &ItemFn) -> TokenStream {
     let location = func.sig.ident.span();
     let file = quote_spanned!(location=> ::core::file!());
     let line = quote_spanned!(location=> ::core::line!());
+    let label_values = if checked.labels.is_empty() || !all_item_scope(checked) {
+        quote!(::core::option::Option::None)
+    } else {
+        quote!(::core::option::Option::Some(__METRICATE_LABEL_VALUES))
+    };
+    let error_values = match (&args.error_type, checked.error_type) {
+        (Some(fixed), _) => quote!(::core::option::Option::Some(&[#fixed])),
+        (None, Some(_)) => quote!(::core::option::Option::Some(__METRICATE_ERRORS.values())),
+        (None, None) => quote!(::core::option::Option::None),
+    };
     quote! {
         static __METRICATE_SITE: ::metricate::__private::Site =
-            ::metricate::__private::Site::new(::metricate::__private::SiteDesc {
+            ::metricate::__private::Site::with_values(::metricate::__private::SiteDesc {
                 function: #function,
                 module_path: ::core::module_path!(),
                 file: #file,
@@ -206,7 +232,37 @@ fn site_static(args: &Args, func: &ItemFn) -> TokenStream {
                 buckets: #buckets,
                 label_names: &[#(#label_names),*],
                 const_labels: &[#(#const_labels),*],
-            });
+            }, #label_values, #error_values);
+        #[::metricate::__private::linkme::distributed_slice(::metricate::__private::DECLARATIONS)]
+        #[linkme(crate = ::metricate::__private::linkme)]
+        static __METRICATE_DECLARED: ::metricate::__private::Declared =
+            ::metricate::__private::Declared::Function(&__METRICATE_SITE);
+    }
+}
+
+fn all_item_scope(checked: &Checked<'_>) -> bool {
+    checked
+        .labels
+        .iter()
+        .all(|label| matches!(label.scope, CheckScope::Item))
+}
+
+/// Everything the fn declares, as items inside its body: the labels' value sets
+/// and the error classifier when they can be named outside the fn (so the
+/// catalogue knows them at start), the cardinality check, and the site itself.
+fn declarations(args: &Args, checked: &Checked<'_>, func: &ItemFn) -> TokenStream {
+    let errors = checked.error_type.map(|error| {
+        let constructor = spanning(quote!(::metricate::__private::ErrorClassifier::by_label_value), error);
+        quote_spanned! {error.span()=>
+            const __METRICATE_ERRORS: ::metricate::__private::ErrorClassifier<#error> = #constructor();
+        }
+    });
+    let site = site_static(args, checked, func);
+    let budget = cardinality_check(args, checked);
+    quote! {
+        #errors
+        #budget
+        #site
     }
 }
 
@@ -214,8 +270,16 @@ fn site_static(args: &Args, func: &ItemFn) -> TokenStream {
 fn doc_summary(attrs: &[syn::Attribute]) -> Option<String> {
     let mut lines = Vec::new();
     for attr in attrs.iter().filter(|attr| attr.path().is_ident("doc")) {
-        let syn::Meta::NameValue(meta) = &attr.meta else { continue };
-        let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }) = &meta.value else { continue };
+        let syn::Meta::NameValue(meta) = &attr.meta else {
+            continue;
+        };
+        let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(text),
+            ..
+        }) = &meta.value
+        else {
+            continue;
+        };
         for line in text.value().lines() {
             let line = line.trim();
             if line.is_empty() {
@@ -240,9 +304,15 @@ fn cardinality_check(args: &Args, checked: &Checked<'_>) -> TokenStream {
     let (Some(labels_key), false) = (&args.labels_key, checked.labels.is_empty()) else {
         return TokenStream::new();
     };
-    let cardinalities = checked.labels.iter().map(label_cardinality);
-    let names: Vec<String> = checked.labels.iter().map(|label| format!("`{}`", label.name)).collect();
-    let families: Vec<String> = args.metrics().map(|(_, metric)| format!("`{}`", metric.value())).collect();
+    let names: Vec<String> = checked
+        .labels
+        .iter()
+        .map(|label| format!("`{}`", label.name))
+        .collect();
+    let families: Vec<String> = args
+        .metrics()
+        .map(|(_, metric)| format!("`{}`", metric.value()))
+        .collect();
     let max = checked.max_series as usize;
     let message = format!(
         "label cardinality of {} exceeds the budget of {max} series: the product of the value counts of {} is larger\nhelp: drop a label, label with a coarser type, or raise the budget with `max_series = N` (at most {})",
@@ -250,84 +320,139 @@ fn cardinality_check(args: &Args, checked: &Checked<'_>) -> TokenStream {
         names.join(", "),
         validate::MAX_SERIES_CAP,
     );
-    let check = quote_spanned! {labels_key.span()=>
-        ::metricate::__private::check_cardinality(&[#(#cardinalities),*], #max, #message)
-    };
-    if checked.labels.iter().all(|label| matches!(label.scope, CheckScope::Item)) {
-        quote_spanned!(labels_key.span()=> const _: () = #check;)
+    let value_sets = checked.labels.iter().map(label_values);
+    if all_item_scope(checked) {
+        // The value sets are a constant the site and the catalogue share; the
+        // assertion is written here, not in a helper `const fn`, so that the error
+        // is the message on `labels`, without notes about the helper's insides.
+        let indices = 0..checked.labels.len();
+        quote_spanned! {labels_key.span()=>
+            const __METRICATE_LABEL_VALUES: &[&[&str]] = &[#(#value_sets),*];
+            const _: () = ::core::assert!(
+                1usize #(.saturating_mul(__METRICATE_LABEL_VALUES[#indices].len()))* <= #max,
+                "{}",
+                #message
+            );
+        }
     } else {
-        quote_spanned!(labels_key.span()=> const { #check };)
+        quote_spanned! {labels_key.span()=>
+            const { ::core::assert!(1usize #(.saturating_mul(#value_sets.len()))* <= #max, "{}", #message) };
+        }
     }
 }
 
-/// `cardinality_of(|p: &Param| &(*p).field)`: the closure names the label's type
-/// without a value, so the check needs no call.
-fn label_cardinality(label: &LabelSource<'_>) -> TokenStream {
+/// `values_of(|p: &Param| &(*p).field)`: the closure names the label's type
+/// without a value, so its value set is a constant.
+fn label_values(label: &LabelSource<'_>) -> TokenStream {
     let param_type = &label.param_type;
     let fields = &label.fields;
     let span = label.expr.span();
+    let callee = spanning(quote!(::metricate::__private::values_of), label.expr);
     quote_spanned! {span=>
-        ::metricate::__private::cardinality_of(
+        #callee(
             |__metricate_param: &#param_type| &(*__metricate_param) #(.#fields)*
         )
     }
 }
 
+/// `path` respanned so that an error on it underlines all of `tokens` (`user.plan`,
+/// not only `user`): rustc spans a path from its first token to its last, so the
+/// first gets the span of `tokens`' first token and the last that of their last.
+fn spanning(path: TokenStream, tokens: impl quote::ToTokens) -> TokenStream {
+    let mut user = tokens.into_token_stream().into_iter();
+    let first = user
+        .next()
+        .map_or_else(Span::call_site, |token| token.span());
+    let last = user.last().map_or(first, |token| token.span());
+    let mut path: Vec<proc_macro2::TokenTree> = path.into_iter().collect();
+    let end = path.len().saturating_sub(1);
+    for (index, token) in path.iter_mut().enumerate() {
+        token.set_span(if index == end { last } else { first });
+    }
+    path.into_iter().collect()
+}
+
 /// Reads the labels, resolves the error classifier, and starts the guard.
 fn start_guard(args: &Args, checked: &Checked<'_>, func: &ItemFn) -> TokenStream {
-    let labels = if checked.labels.is_empty() {
-        quote! {
-            let __metricate_label_index = 0usize;
-            let __metricate_label_values: [&'static [&'static str]; 0] = [];
-        }
-    } else {
-        let probes: Vec<_> = (0..checked.labels.len())
-            .map(|index| quote::format_ident!("__metricate_label_{}", index))
-            .collect();
-        let rename_self = checked.body == BodyKind::AsyncTrait && async_trait_renames_self(func);
-        let exprs = checked.labels.iter().map(|label| {
+    let rename_self = checked.body == BodyKind::AsyncTrait && async_trait_renames_self(func);
+    let labels: Vec<(Option<&syn::Type>, syn::Expr)> = checked
+        .labels
+        .iter()
+        .map(|label| {
             let mut expr = label.expr.clone();
             if rename_self {
                 syn::visit_mut::VisitMut::visit_expr_mut(&mut SelfToAlias, &mut expr);
             }
-            expr
-        });
-        quote! {
-            let (__metricate_label_index, __metricate_label_values) = {
-                #[allow(unused_imports)]
-                use ::metricate::__private::{ViaFallback as _, ViaLabelValue as _};
-                #(let #probes = ::metricate::__private::Probe(&(#exprs));)*
-                let mut __metricate_index = 0usize;
-                #(
-                    __metricate_index = __metricate_index * (&#probes).label_values().len()
-                        + (&#probes).label_index();
-                )*
-                (__metricate_index, [#((&#probes).label_values()),*])
-            };
+            (None, expr)
+        })
+        .collect();
+    let row = label_row(&labels);
+    let classifier = match (&args.errors, &args.error_type, checked.error_type) {
+        (None, _, _) => quote!(::metricate::__private::ErrorClassifier::<()>::none()),
+        (Some(_), Some(fixed), _) => {
+            quote!(::metricate::__private::ErrorClassifier::fixed(&[#fixed]))
         }
-    };
-    let classifier = match (&args.errors, &args.error_type) {
-        (None, _) => quote!(::metricate::__private::ErrorClassifier::<()>::none()),
-        (Some(_), Some(fixed)) => quote!(::metricate::__private::ErrorClassifier::fixed(&[#fixed])),
-        (Some(_), None) => {
-            let span = match &func.sig.output {
-                ReturnType::Type(_, ty) => ty.span(),
-                ReturnType::Default => func.sig.ident.span(),
+        (Some(_), None, Some(_)) => quote!(__METRICATE_ERRORS),
+        (Some(_), None, None) => {
+            // On `E` of `Result<T, E>` when it can be seen, else on the return type.
+            let error_type = validate::produced_type(func, checked.body)
+                .map(|ty| validate::result_error_type(ty).unwrap_or(ty));
+            let constructor = quote!(::metricate::__private::ErrorClassifier::by_label_value);
+            let (constructor, span) = match error_type {
+                Some(ty) => (spanning(constructor, ty), ty.span()),
+                None => (
+                    spanning(constructor, &func.sig.ident),
+                    func.sig.ident.span(),
+                ),
             };
-            quote_spanned!(span=> ::metricate::__private::ErrorClassifier::by_label_value())
+            quote_spanned!(span=> #constructor())
         }
     };
     let is_async = checked.body != BodyKind::Sync;
     quote! {
-        #labels
+        #row
         let __metricate_errors = #classifier;
         let __metricate_guard = ::metricate::__private::Guard::start(
             &__METRICATE_SITE,
             &__metricate_label_values,
-            __metricate_label_index,
+            __metricate_row,
             __metricate_errors.values(),
             #is_async,
         );
+    }
+}
+
+/// Binds `__metricate_row`, the row of the labels' values in the site's table
+/// (their ordinals in mixed radix), and `__metricate_label_values`, each label's
+/// value set. A label with a type given is read as that type; the others are
+/// probed, so a value that is not a `LabelValue` is reported once, by the
+/// compile-time check on its type, not again here.
+pub(crate) fn label_row(labels: &[(Option<&syn::Type>, syn::Expr)]) -> TokenStream {
+    if labels.is_empty() {
+        return quote! {
+            let __metricate_row = 0usize;
+            let __metricate_label_values: [&'static [&'static str]; 0] = [];
+        };
+    }
+    let probes: Vec<syn::Ident> = (0..labels.len())
+        .map(|index| quote::format_ident!("__metricate_label_{}", index))
+        .collect();
+    let reads = labels.iter().map(|(ty, expr)| match ty {
+        Some(ty) => quote_spanned!(expr.span()=> ::metricate::__private::Probe::<#ty>(&(#expr))),
+        None => quote!(::metricate::__private::Probe(&(#expr))),
+    });
+    quote! {
+        let (__metricate_row, __metricate_label_values) = {
+            #[allow(unused_imports)]
+            use ::metricate::__private::{ViaFallback as _, ViaLabelValue as _};
+            #(let #probes = #reads;)*
+            let mut __metricate_row = 0usize;
+            #(
+                __metricate_row = __metricate_row * (&#probes).label_values().len()
+                    + (&#probes).label_index();
+            )*
+            (__metricate_row, [#((&#probes).label_values()),*])
+        };
     }
 }
 

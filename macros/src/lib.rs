@@ -10,6 +10,7 @@ mod derive;
 mod expand;
 mod parse;
 mod validate;
+mod value;
 
 use proc_macro::TokenStream;
 
@@ -23,4 +24,22 @@ pub fn instrument_metric(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_derive(LabelValue, attributes(label))]
 pub fn derive_label_value(input: TokenStream) -> TokenStream {
     derive::label_value(input.into()).into()
+}
+
+/// A counter series. See `metricate::counter!`.
+#[proc_macro]
+pub fn counter(input: TokenStream) -> TokenStream {
+    value::expand(parse::MetricKind::Counter, input.into()).into()
+}
+
+/// A gauge series. See `metricate::gauge!`.
+#[proc_macro]
+pub fn gauge(input: TokenStream) -> TokenStream {
+    value::expand(parse::MetricKind::Gauge, input.into()).into()
+}
+
+/// A histogram series. See `metricate::histogram!`.
+#[proc_macro]
+pub fn histogram(input: TokenStream) -> TokenStream {
+    value::expand(parse::MetricKind::Histogram, input.into()).into()
 }

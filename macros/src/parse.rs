@@ -1,11 +1,10 @@
 //! Attribute grammar: tokens -> typed AST. Every node keeps the span of the token it
 //! came from, so validation can point at the offending token.
 
-use proc_macro2::{Span, TokenStream, TokenTree};
+use proc_macro2::{TokenStream, TokenTree};
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
-use syn::spanned::Spanned;
 use syn::{Expr, Ident, Lit, LitInt, LitStr, Token};
 
 /// Every key `#[instrument_metric]` accepts, in the order the docs list them.
@@ -52,7 +51,8 @@ pub(crate) struct ConstLabelArg {
 /// One upper bound of `buckets = [...]`.
 pub(crate) struct Bucket {
     pub(crate) value: f64,
-    pub(crate) span: Span,
+    /// The bound as written (`-1.0` is two tokens), for errors that underline it whole.
+    pub(crate) expr: Expr,
 }
 
 pub(crate) struct Buckets {
@@ -148,7 +148,14 @@ fn parse_item(input: ParseStream<'_>, args: &mut Args) -> syn::Result<()> {
         "buckets" => {
             input.parse::<Token![=]>()?;
             let bounds = parse_buckets(input)?;
-            set_once(&mut args.buckets, &key, Buckets { key: key.clone(), bounds })
+            set_once(
+                &mut args.buckets,
+                &key,
+                Buckets {
+                    key: key.clone(),
+                    bounds,
+                },
+            )
         }
         "labels" => {
             if args.labels_key.is_some() {
@@ -247,7 +254,7 @@ fn parenthesized_pairs<T>(
     Ok(pairs)
 }
 
-fn parse_buckets(input: ParseStream<'_>) -> syn::Result<Vec<Bucket>> {
+pub(crate) fn parse_buckets(input: ParseStream<'_>) -> syn::Result<Vec<Bucket>> {
     let content;
     syn::bracketed!(content in input);
     let exprs = Punctuated::<Expr, Token![,]>::parse_terminated(&content)?;
@@ -270,13 +277,13 @@ fn bucket_bound(expr: &Expr) -> syn::Result<Bucket> {
     };
     Ok(Bucket {
         value: if negative { -magnitude } else { magnitude },
-        span: expr.span(),
+        expr: expr.clone(),
     })
 }
 
 fn not_a_number(expr: &Expr) -> syn::Error {
-    syn::Error::new(
-        expr.span(),
+    syn::Error::new_spanned(
+        expr,
         "a bucket bound is a number literal in seconds, e.g. `0.25`",
     )
 }

@@ -80,7 +80,7 @@ pub(crate) struct Violation {
 }
 
 impl Violation {
-    fn new(message: impl Into<String>, help: impl Into<Option<String>>) -> Self {
+    pub(crate) fn new(message: impl Into<String>, help: impl Into<Option<String>>) -> Self {
         Violation {
             message: message.into(),
             help: help.into(),
@@ -88,16 +88,27 @@ impl Violation {
     }
 
     pub(crate) fn at(self, span: Span) -> syn::Error {
+        syn::Error::new(span, self.text())
+    }
+
+    /// The error on every token of `tokens`: `tier_of(body)` underlined whole, not
+    /// only `tier_of`, which is all a single span covers on stable.
+    pub(crate) fn on(self, tokens: impl quote::ToTokens) -> syn::Error {
+        syn::Error::new_spanned(tokens, self.text())
+    }
+
+    fn text(self) -> String {
         match self.help {
-            Some(help) => syn::Error::new(span, format!("{}\nhelp: {help}", self.message)),
-            None => syn::Error::new(span, self.message),
+            Some(help) => format!("{}\nhelp: {help}", self.message),
+            None => self.message,
         }
     }
 }
 
 fn is_snake_identifier(name: &str, allow_upper: bool) -> bool {
     let mut chars = name.chars();
-    let first_ok = |c: char| c == '_' || c.is_ascii_lowercase() || (allow_upper && c.is_ascii_uppercase());
+    let first_ok =
+        |c: char| c == '_' || c.is_ascii_lowercase() || (allow_upper && c.is_ascii_uppercase());
     matches!(chars.next(), Some(c) if first_ok(c))
         && chars.all(|c| first_ok(c) || c.is_ascii_digit())
 }
@@ -146,13 +157,40 @@ pub(crate) fn metric_name(name: &str) -> Result<(), Violation> {
             None,
         ));
     }
-    if let Some(suffix) = RESERVED_SUFFIXES.iter().find(|suffix| name.ends_with(*suffix)) {
+    if let Some(suffix) = RESERVED_SUFFIXES
+        .iter()
+        .find(|suffix| name.ends_with(*suffix))
+    {
         return Err(Violation::new(
             format!("metric name `{name}` ends in `{suffix}`, a suffix reserved for the series of histograms and summaries"),
             Some(format!("rename it, e.g. `{}`", name.trim_end_matches(suffix).to_owned() + "_events_total")),
         ));
     }
     Ok(())
+}
+
+/// Every naming rule for a metric of `kind` declared by `key`. A reserved suffix
+/// gets a suggestion that suits the kind, so following the help never leads
+/// straight into the next error (a gauge is not told to end in `_total`).
+pub(crate) fn metric_rules(kind: MetricKind, key: &str, name: &str) -> Result<(), Violation> {
+    metric_name(name).map_err(|mut violation| {
+        if let Some(suffix) = RESERVED_SUFFIXES
+            .iter()
+            .find(|suffix| name.ends_with(*suffix))
+        {
+            let stem = &name[..name.len() - suffix.len()];
+            let suggestion = match kind {
+                MetricKind::Counter => format!("{stem}_total"),
+                MetricKind::Gauge => stem.to_owned(),
+                MetricKind::Histogram => format!("{stem}_seconds"),
+            };
+            if is_snake_identifier(&suggestion, false) {
+                violation.help = Some(format!("try `{suggestion}`"));
+            }
+        }
+        violation
+    })?;
+    kind_suffix(kind, key, name)
 }
 
 /// The suffix rules of each kind: counters end in `_total`; gauges and histograms do
@@ -163,10 +201,15 @@ pub(crate) fn kind_suffix(kind: MetricKind, key: &str, name: &str) -> Result<(),
             format!("counter `{name}` (`{key}`) must end in `_total`"),
             Some(format!("try `{name}_total`")),
         )),
-        MetricKind::Gauge | MetricKind::Histogram if name.ends_with("_total") => Err(Violation::new(
-            format!("`{name}` is a {} (`{key}`), but `_total` is reserved for counters", kind_name(kind)),
-            Some(format!("try `{}`", name.trim_end_matches("_total"))),
-        )),
+        MetricKind::Gauge | MetricKind::Histogram if name.ends_with("_total") => {
+            Err(Violation::new(
+                format!(
+                    "`{name}` is a {} (`{key}`), but `_total` is reserved for counters",
+                    kind_name(kind)
+                ),
+                Some(format!("try `{}`", name.trim_end_matches("_total"))),
+            ))
+        }
         MetricKind::Histogram => duration_unit(name),
         _ => Ok(()),
     }
@@ -185,15 +228,58 @@ pub(crate) fn duration_unit(name: &str) -> Result<(), Violation> {
     if name.ends_with("_seconds") {
         return Ok(());
     }
-    if let Some(scaled) = SCALED_TIME_SUFFIXES.iter().find(|suffix| name.ends_with(*suffix)) {
+    if let Some(scaled) = SCALED_TIME_SUFFIXES
+        .iter()
+        .find(|suffix| name.ends_with(*suffix))
+    {
         return Err(Violation::new(
-            format!("duration histogram `{name}` is in `{}`: Prometheus measures durations in seconds", &scaled[1..]),
-            Some(format!("rename it `{}_seconds`; metricate records seconds", name.trim_end_matches(scaled))),
+            format!(
+                "duration histogram `{name}` is in `{}`: Prometheus measures durations in seconds",
+                &scaled[1..]
+            ),
+            Some(format!(
+                "rename it `{}_seconds`; metricate records seconds",
+                name.trim_end_matches(scaled)
+            )),
         ));
     }
     Err(Violation::new(
         format!("duration histogram `{name}` must end in `_seconds`, its base unit"),
         Some(format!("try `{name}_seconds`")),
+    ))
+}
+
+/// The base units a `histogram!` name may end in: Prometheus records base units.
+pub(crate) const BASE_UNITS: &[&str] = &[
+    "seconds", "bytes", "ratio", "meters", "volts", "amperes", "joules", "grams", "celsius",
+];
+
+/// A `histogram!` name ends in its base unit, so readers know what it measures.
+pub(crate) fn base_unit(name: &str) -> Result<(), Violation> {
+    if BASE_UNITS
+        .iter()
+        .any(|unit| name.ends_with(&format!("_{unit}")))
+    {
+        return Ok(());
+    }
+    if SCALED_TIME_SUFFIXES
+        .iter()
+        .any(|suffix| name.ends_with(suffix))
+    {
+        return duration_unit(name);
+    }
+    Err(Violation::new(
+        format!(
+            "histogram `{name}` must end in its unit, a base unit such as `_seconds` or `_bytes`"
+        ),
+        Some(format!(
+            "the base units are {}; e.g. `{name}_bytes`",
+            BASE_UNITS
+                .iter()
+                .map(|unit| format!("`_{unit}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
     ))
 }
 
@@ -213,7 +299,9 @@ pub(crate) fn label_name(name: &str) -> Result<(), Violation> {
     }
     if name.starts_with("__") {
         return Err(Violation::new(
-            format!("label name `{name}` is reserved: names starting with `__` are Prometheus' own"),
+            format!(
+                "label name `{name}` is reserved: names starting with `__` are Prometheus' own"
+            ),
             Some("choose another name".to_owned()),
         ));
     }
@@ -232,14 +320,14 @@ pub(crate) fn buckets(bounds: &[f64]) -> Result<(), (usize, Violation)> {
     for (index, &bound) in bounds.iter().enumerate() {
         if !bound.is_finite() || bound <= 0.0 {
             return Err((index, Violation::new(
-                format!("bucket bound `{bound}` must be positive: durations are never negative or zero"),
+                format!("bucket bound `{bound:?}` must be positive: durations are never negative or zero"),
                 Some("remove it; Prometheus adds the `+Inf` bucket itself".to_owned()),
             )));
         }
         if let Some(&previous) = index.checked_sub(1).and_then(|i| bounds.get(i)) {
             if bound <= previous {
                 return Err((index, Violation::new(
-                    format!("buckets must be strictly increasing, but `{bound}` follows `{previous}`"),
+                    format!("buckets must be strictly increasing, but `{bound:?}` follows `{previous:?}`"),
                     Some("sort the bounds and remove duplicates".to_owned()),
                 )));
             }
@@ -267,8 +355,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in rows.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        rows[0][j] = j;
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
@@ -329,27 +417,48 @@ pub(crate) struct Checked<'a> {
     pub(crate) labels: Vec<LabelSource<'a>>,
     pub(crate) body: BodyKind,
     pub(crate) max_series: u64,
+    /// `E` of `Result<T, E>` when `errors` classifies by it and it can be named
+    /// outside the fn: its values are then known at start.
+    pub(crate) error_type: Option<&'a Type>,
 }
 
 /// Applies every rule to one annotation; all errors are returned together.
-pub(crate) fn check<'a>(args: &'a Args, func: &'a ItemFn, parse_failed: bool) -> Result<Checked<'a>, Vec<syn::Error>> {
+pub(crate) fn check<'a>(
+    args: &'a Args,
+    func: &'a ItemFn,
+    parse_failed: bool,
+) -> Result<Checked<'a>, Vec<syn::Error>> {
     let mut errors = Vec::new();
     check_metrics(args, parse_failed, &mut errors);
     check_label_names(args, &mut errors);
     if let Some(buckets) = &args.buckets {
         let bounds: Vec<f64> = buckets.bounds.iter().map(|bound| bound.value).collect();
         if bounds.is_empty() {
-            errors.push(Violation::new("`buckets` needs at least one bound", None).at(buckets.key.span()));
+            errors.push(
+                Violation::new("`buckets` needs at least one bound", None).at(buckets.key.span()),
+            );
         }
         if let Err((index, violation)) = self::buckets(&bounds) {
-            errors.push(violation.at(buckets.bounds[index].span));
+            errors.push(violation.on(&buckets.bounds[index].expr));
         }
         if args.histogram.is_none() {
-            errors.push(Violation::new("`buckets` only applies to a `histogram`", Some("add `histogram = \"..._seconds\"` or remove `buckets`".to_owned())).at(buckets.key.span()));
+            errors.push(
+                Violation::new(
+                    "`buckets` only applies to a `histogram`",
+                    Some("add `histogram = \"..._seconds\"` or remove `buckets`".to_owned()),
+                )
+                .at(buckets.key.span()),
+            );
         }
     }
     if let (Some(error_type), None) = (&args.error_type, &args.errors) {
-        errors.push(Violation::new("`error_type` only applies to `errors`", Some("add `errors = \"..._total\"` or remove `error_type`".to_owned())).at(error_type.span()));
+        errors.push(
+            Violation::new(
+                "`error_type` only applies to `errors`",
+                Some("add `errors = \"..._total\"` or remove `error_type`".to_owned()),
+            )
+            .at(error_type.span()),
+        );
     }
     let max_series = match &args.max_series {
         Some((lit, value)) => {
@@ -374,7 +483,16 @@ pub(crate) fn check<'a>(args: &'a Args, func: &'a ItemFn, parse_failed: bool) ->
     }
     let labels = resolve_label_sources(args, func, &mut errors);
     if errors.is_empty() {
-        Ok(Checked { labels, body, max_series })
+        let error_type = match (&args.errors, &args.error_type) {
+            (Some(_), None) => nameable_error_type(func, body),
+            _ => None,
+        };
+        Ok(Checked {
+            labels,
+            body,
+            max_series,
+            error_type,
+        })
     } else {
         Err(errors)
     }
@@ -395,10 +513,13 @@ fn check_metrics(args: &Args, parse_failed: bool, errors: &mut Vec<syn::Error>) 
     for (position, (kind, metric)) in metrics.iter().enumerate() {
         let name = metric.value();
         let key = metric.key.to_string();
-        if let Err(violation) = metric_name(&name).and_then(|()| kind_suffix(*kind, &key, &name)) {
+        if let Err(violation) = metric_rules(*kind, &key, &name) {
             errors.push(violation.at(metric.lit.span()));
         }
-        if let Some((_, first)) = metrics[..position].iter().find(|(_, other)| other.value() == name) {
+        if let Some((_, first)) = metrics[..position]
+            .iter()
+            .find(|(_, other)| other.value() == name)
+        {
             errors.push(Violation::new(
                 format!("`{key}` and `{}` both name `{name}`: each metric of an annotation needs its own name", first.key),
                 None,
@@ -417,14 +538,23 @@ fn check_label_names(args: &Args, errors: &mut Vec<syn::Error>) {
     for name in names {
         let text = name.to_string();
         if seen.contains(&text) {
-            errors.push(Violation::new(format!("duplicate label `{text}`"), Some("give each label one name and one value".to_owned())).at(name.span()));
+            errors.push(
+                Violation::new(
+                    format!("duplicate label name `{text}`"),
+                    Some("each label name appears once: rename or remove this one".to_owned()),
+                )
+                .at(name.span()),
+            );
             continue;
         }
         if text == "error_type" && args.errors.is_some() {
-            errors.push(Violation::new(
-                "label `error_type` is reserved: `errors` sets it to the error's label value",
-                Some("rename this label".to_owned()),
-            ).at(name.span()));
+            errors.push(
+                Violation::new(
+                    "label `error_type` is reserved: `errors` sets it to the error's label value",
+                    Some("rename this label".to_owned()),
+                )
+                .at(name.span()),
+            );
         } else if let Err(violation) = label_name(&text) {
             errors.push(violation.at(name.span()));
         }
@@ -451,7 +581,12 @@ pub(crate) fn async_trait_future(func: &ItemFn) -> Option<&syn::ExprAsync> {
     let Expr::Path(callee) = &*call.func else {
         return None;
     };
-    let segments: Vec<String> = callee.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let segments: Vec<String> = callee
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
     if !segments.ends_with(&["Box".to_owned(), "pin".to_owned()]) || call.args.len() != 1 {
         return None;
     }
@@ -463,7 +598,7 @@ pub(crate) fn async_trait_future(func: &ItemFn) -> Option<&syn::ExprAsync> {
 
 /// The type a call produces: the declared output, or for `#[async_trait]` the
 /// `Output` of the boxed future.
-fn produced_type<'a>(func: &'a ItemFn, body: BodyKind) -> Option<&'a Type> {
+pub(crate) fn produced_type(func: &ItemFn, body: BodyKind) -> Option<&Type> {
     let ReturnType::Type(_, output) = &func.sig.output else {
         return None;
     };
@@ -486,18 +621,30 @@ fn produced_type<'a>(func: &'a ItemFn, body: BodyKind) -> Option<&'a Type> {
 
 /// `errors` needs a `Result`. Aliases (`io::Result<T>`) are left to the type checker;
 /// what is plainly not a `Result` is refused here, on its token.
-fn check_result_output(func: &ItemFn, body: BodyKind, errors_name: &MetricName, errors: &mut Vec<syn::Error>) {
+fn check_result_output(
+    func: &ItemFn,
+    body: BodyKind,
+    errors_name: &MetricName,
+    errors: &mut Vec<syn::Error>,
+) {
     let violation = |found: &str| {
         Violation::new(
             format!("`errors` needs a fn returning `Result<_, E>`, but this fn returns {found}"),
-            Some(format!("return a `Result`, or remove `errors = \"{}\"`", errors_name.value())),
+            Some(format!(
+                "return a `Result`, or remove `errors = \"{}\"`",
+                errors_name.value()
+            )),
         )
     };
     match produced_type(func, body) {
         None => errors.push(violation("`()`").at(func.sig.paren_token.span.close())),
         Some(ty) if plainly_not_result(ty) => {
-            let shown = quote::ToTokens::to_token_stream(ty).to_string().replace(" < ", "<").replace(" >", ">").replace(" ,", ",");
-            errors.push(violation(&format!("`{shown}`")).at(ty.span()));
+            let shown = quote::ToTokens::to_token_stream(ty)
+                .to_string()
+                .replace(" < ", "<")
+                .replace(" >", ">")
+                .replace(" ,", ",");
+            errors.push(violation(&format!("`{shown}`")).on(ty));
         }
         Some(_) => {}
     }
@@ -514,14 +661,20 @@ fn plainly_not_result(ty: &Type) -> bool {
             .segments
             .last()
             .is_some_and(|segment| NOT_RESULT.contains(&segment.ident.to_string().as_str())),
-        Type::Tuple(_) | Type::Reference(_) | Type::Array(_) | Type::Slice(_) | Type::Never(_) => true,
+        Type::Tuple(_) | Type::Reference(_) | Type::Array(_) | Type::Slice(_) | Type::Never(_) => {
+            true
+        }
         _ => false,
     }
 }
 
 /// Resolves each `labels(name = expr)` to the parameter it reads and that
 /// parameter's type, which the compile-time cardinality check names.
-fn resolve_label_sources<'a>(args: &'a Args, func: &'a ItemFn, errors: &mut Vec<syn::Error>) -> Vec<LabelSource<'a>> {
+fn resolve_label_sources<'a>(
+    args: &'a Args,
+    func: &'a ItemFn,
+    errors: &mut Vec<syn::Error>,
+) -> Vec<LabelSource<'a>> {
     let generics: Vec<String> = func
         .sig
         .generics
@@ -534,14 +687,20 @@ fn resolve_label_sources<'a>(args: &'a Args, func: &'a ItemFn, errors: &mut Vec<
             errors.push(Violation::new(
                 format!("the value of label `{}` must be a parameter or a field path on one, like `user.plan`", label.name),
                 Some("bind the value to a parameter of the fn".to_owned()),
-            ).at(label.value.span()));
+            ).on(&label.value));
             continue;
         };
         let Some(param_type) = parameter_type(func, &root) else {
-            errors.push(Violation::new(
-                format!("`{root}` is not a parameter of `{}`", func.sig.ident),
-                Some(format!("label values are read from parameters; the parameters are {}", parameter_names(func))),
-            ).at(label.value.span()));
+            errors.push(
+                Violation::new(
+                    format!("`{root}` is not a parameter of `{}`", func.sig.ident),
+                    Some(format!(
+                        "label values are read from parameters; the parameters are {}",
+                        parameter_names(func)
+                    )),
+                )
+                .on(&label.value),
+            );
             continue;
         };
         let mut param_type = strip_references(param_type).clone();
@@ -550,7 +709,7 @@ fn resolve_label_sources<'a>(args: &'a Args, func: &'a ItemFn, errors: &mut Vec<
             errors.push(Violation::new(
                 format!("label `{}` reads `{root}`, whose type is generic: a label needs one concrete type whose values are known at compile time", label.name),
                 Some("use a concrete enum deriving `LabelValue`".to_owned()),
-            ).at(label.value.span()));
+            ).on(&label.value));
             continue;
         }
         StaticLifetimes.visit_type_mut(&mut param_type);
@@ -559,7 +718,13 @@ fn resolve_label_sources<'a>(args: &'a Args, func: &'a ItemFn, errors: &mut Vec<
         } else {
             CheckScope::Item
         };
-        sources.push(LabelSource { name: &label.name, expr: &label.value, fields, param_type, scope });
+        sources.push(LabelSource {
+            name: &label.name,
+            expr: &label.value,
+            fields,
+            param_type,
+            scope,
+        });
     }
     sources
 }
@@ -567,7 +732,9 @@ fn resolve_label_sources<'a>(args: &'a Args, func: &'a ItemFn, errors: &mut Vec<
 /// `user.plan.tier` -> (`user`, [`plan`, `tier`]); `None` for anything else.
 fn field_path(expr: &Expr) -> Option<(String, Vec<Member>)> {
     match expr {
-        Expr::Path(path) if path.qself.is_none() => Some((path.path.get_ident()?.to_string(), Vec::new())),
+        Expr::Path(path) if path.qself.is_none() => {
+            Some((path.path.get_ident()?.to_string(), Vec::new()))
+        }
         Expr::Field(field) => {
             let (root, mut fields) = field_path(&field.base)?;
             fields.push(field.member.clone());
@@ -620,6 +787,56 @@ fn strip_references(mut ty: &Type) -> &Type {
     }
 }
 
+/// `E` of a `Result<T, E>` output, when a `const` item outside the fn can name it
+/// as written: it mentions no `Self`, generic parameter, `impl Trait` or lifetime.
+fn nameable_error_type(func: &ItemFn, body: BodyKind) -> Option<&Type> {
+    let error = result_error_type(produced_type(func, body)?)?;
+    let generics: Vec<String> = func
+        .sig
+        .generics
+        .type_params()
+        .map(|param| param.ident.to_string())
+        .collect();
+    let shape = TypeShape::of(error, &generics);
+    let mut lifetimes = false;
+    struct FindLifetime<'f>(&'f mut bool);
+    impl Visit<'_> for FindLifetime<'_> {
+        fn visit_lifetime(&mut self, _: &syn::Lifetime) {
+            *self.0 = true;
+        }
+        fn visit_type_reference(&mut self, _: &syn::TypeReference) {
+            *self.0 = true;
+        }
+    }
+    FindLifetime(&mut lifetimes).visit_type(error);
+    let nameable =
+        !(shape.mentions_self || shape.mentions_generics || shape.has_impl_trait || lifetimes);
+    nameable.then_some(error)
+}
+
+/// `E` of a type written `Result<T, E>` (any path ending in `Result` with two
+/// type arguments).
+pub(crate) fn result_error_type(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
+        return None;
+    };
+    let mut types = arguments.args.iter().filter_map(|argument| match argument {
+        syn::GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    });
+    match (
+        last.ident == "Result",
+        types.next(),
+        types.next(),
+        types.next(),
+    ) {
+        (true, Some(_), Some(error), None) => Some(error),
+        _ => None,
+    }
+}
+
 /// What a parameter's type mentions that decides where it can be named.
 #[derive(Default)]
 struct TypeShape<'g> {
@@ -632,10 +849,16 @@ struct TypeShape<'g> {
 
 impl<'g> TypeShape<'g> {
     fn of(ty: &Type, generics: &'g [String]) -> Self {
-        let mut shape = TypeShape { generics, ..TypeShape::default() };
+        let mut shape = TypeShape {
+            generics,
+            ..TypeShape::default()
+        };
         if let Type::Path(path) = ty {
             shape.is_bare_generic = path.qself.is_none()
-                && path.path.get_ident().is_some_and(|ident| generics.iter().any(|g| ident == g));
+                && path
+                    .path
+                    .get_ident()
+                    .is_some_and(|ident| generics.iter().any(|g| ident == g));
         }
         shape.visit_type(ty);
         shape
@@ -685,7 +908,10 @@ mod tests {
         assert!(metric_name("_private_total").is_ok());
         let violation = metric_name("Cv-Parse duration_seconds").unwrap_err();
         assert!(violation.message.contains("metric name"));
-        assert_eq!(violation.help.as_deref(), Some("try `cv_parse_duration_seconds`"));
+        assert_eq!(
+            violation.help.as_deref(),
+            Some("try `cv_parse_duration_seconds`")
+        );
         assert!(metric_name("9lives_total").is_err());
         assert!(metric_name("").is_err());
         assert!(metric_name("__internal_total").is_err());
@@ -694,14 +920,44 @@ mod tests {
     #[test]
     fn reserved_suffixes_are_refused() {
         for name in ["x_count", "x_sum", "x_bucket"] {
-            assert!(metric_name(name).unwrap_err().message.contains("reserved"), "{name}");
+            assert!(
+                metric_name(name).unwrap_err().message.contains("reserved"),
+                "{name}"
+            );
         }
+    }
+
+    #[test]
+    fn reserved_suffix_suggestions_suit_the_kind() {
+        let help = |kind, name| metric_rules(kind, "key", name).unwrap_err().help;
+        assert_eq!(
+            help(MetricKind::Counter, "jobs_count").as_deref(),
+            Some("try `jobs_total`")
+        );
+        assert_eq!(
+            help(MetricKind::Gauge, "jobs_count").as_deref(),
+            Some("try `jobs`")
+        );
+        assert_eq!(
+            help(MetricKind::Histogram, "x_sum").as_deref(),
+            Some("try `x_seconds`")
+        );
+        assert!(metric_rules(MetricKind::Counter, "calls", "x_total").is_ok());
+        assert!(metric_rules(MetricKind::Counter, "calls", "x")
+            .unwrap_err()
+            .message
+            .contains("_total"));
     }
 
     #[test]
     fn counters_end_in_total_and_nothing_else_does() {
         assert!(kind_suffix(MetricKind::Counter, "errors", "cv_parse_errors_total").is_ok());
-        assert!(kind_suffix(MetricKind::Counter, "errors", "cv_parse_errors").unwrap_err().message.contains("_total"));
+        assert!(
+            kind_suffix(MetricKind::Counter, "errors", "cv_parse_errors")
+                .unwrap_err()
+                .message
+                .contains("_total")
+        );
         assert!(kind_suffix(MetricKind::Gauge, "in_flight", "jobs_total").is_err());
         assert!(kind_suffix(MetricKind::Gauge, "in_flight", "jobs_in_flight").is_ok());
         assert!(kind_suffix(MetricKind::Histogram, "histogram", "x_seconds_total").is_err());
@@ -710,10 +966,27 @@ mod tests {
     #[test]
     fn duration_histograms_are_in_seconds() {
         assert!(duration_unit("cv_parse_duration_seconds").is_ok());
-        assert!(duration_unit("cv_parse_duration").unwrap_err().message.contains("_seconds"));
+        assert!(duration_unit("cv_parse_duration")
+            .unwrap_err()
+            .message
+            .contains("_seconds"));
         let scaled = duration_unit("cv_parse_duration_milliseconds").unwrap_err();
         assert!(scaled.message.contains("seconds"));
-        assert_eq!(scaled.help.as_deref(), Some("rename it `cv_parse_duration_seconds`; metricate records seconds"));
+        assert_eq!(
+            scaled.help.as_deref(),
+            Some("rename it `cv_parse_duration_seconds`; metricate records seconds")
+        );
+    }
+
+    #[test]
+    fn value_histograms_end_in_a_base_unit() {
+        assert!(base_unit("cv_size_bytes").is_ok());
+        assert!(base_unit("match_score_ratio").is_ok());
+        assert!(base_unit("cv_size").unwrap_err().message.contains("unit"));
+        assert!(base_unit("render_milliseconds")
+            .unwrap_err()
+            .message
+            .contains("seconds"));
     }
 
     #[test]
@@ -721,12 +994,30 @@ mod tests {
         assert!(label_name("format").is_ok());
         assert!(label_name("Format").is_ok());
         assert!(label_name("le").unwrap_err().message.contains("reserved"));
-        assert!(label_name("quantile").unwrap_err().message.contains("reserved"));
-        assert!(label_name("__name__").unwrap_err().message.contains("reserved"));
+        assert!(label_name("quantile")
+            .unwrap_err()
+            .message
+            .contains("reserved"));
+        assert!(label_name("__name__")
+            .unwrap_err()
+            .message
+            .contains("reserved"));
         assert!(label_name("bad-name").is_err());
-        for name in ["user_id", "email", "ip", "session_id", "request_id", "trace_id", "url", "customer_id"] {
+        for name in [
+            "user_id",
+            "email",
+            "ip",
+            "session_id",
+            "request_id",
+            "trace_id",
+            "url",
+            "customer_id",
+        ] {
             let violation = label_name(name).unwrap_err();
-            assert!(violation.message.contains(name) && violation.message.contains("cardinality"), "{name}");
+            assert!(
+                violation.message.contains(name) && violation.message.contains("cardinality"),
+                "{name}"
+            );
         }
     }
 
@@ -762,7 +1053,10 @@ mod tests {
 
     #[test]
     fn snake_case_suggestions() {
-        assert_eq!(to_snake_case("Cv-Parse duration_seconds"), "cv_parse_duration_seconds");
+        assert_eq!(
+            to_snake_case("Cv-Parse duration_seconds"),
+            "cv_parse_duration_seconds"
+        );
         assert_eq!(to_snake_case("HTTPRequests"), "httprequests");
         assert_eq!(to_snake_case("PlainText"), "plain_text");
         assert_eq!(to_snake_case("1st"), "_1st");

@@ -1,7 +1,7 @@
 //! What generated code calls into. Not part of the public API: names and
 //! signatures here change without notice.
 
-use crate::family::{self, Declaration, Kind, Resolved, Vector};
+use crate::family::{self, Declaration, Kind};
 use crate::LabelValue;
 use prometheus::{Histogram, IntCounter, IntGauge};
 use std::sync::OnceLock;
@@ -23,10 +23,15 @@ pub struct SiteDesc {
     pub const_labels: &'static [(&'static str, &'static str)],
 }
 
-/// One annotated fn: its description and, once the first call built it, the table
-/// of pre-resolved handles, one row per label combination.
+/// One annotated fn: its description, the label and error values when they are
+/// known at compile time, and, once built, the table of pre-resolved handles, one
+/// row per label combination.
 pub struct Site {
-    desc: SiteDesc,
+    pub(crate) desc: SiteDesc,
+    /// Each label's values, when every label's type can be named outside the fn.
+    pub(crate) label_values: Option<&'static [&'static [&'static str]]>,
+    /// The `error_type` values of the error type, when it can be named outside the fn.
+    pub(crate) error_values: Option<&'static [&'static str]>,
     table: OnceLock<Table>,
 }
 
@@ -50,17 +55,47 @@ const PANIC: &str = "panic";
 const CANCELLED: &str = "cancelled";
 
 /// The default duration buckets: Prometheus' own, 5 ms to 10 s.
-const DEFAULT_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+const DEFAULT_BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 
 /// No site may build more rows than the compile-time cap allows, whatever a
 /// hand-written `LabelValue` claims.
 const MAX_ROWS: usize = 10_000;
 
 impl Site {
+    /// A site whose values are only known from its first call.
     pub const fn new(desc: SiteDesc) -> Self {
+        Site::with_values(desc, None, None)
+    }
+
+    /// A site whose label and error values are known at compile time, so
+    /// [`init`](crate::init) can create its series before any call.
+    pub const fn with_values(
+        desc: SiteDesc,
+        label_values: Option<&'static [&'static [&'static str]]>,
+        error_values: Option<&'static [&'static str]>,
+    ) -> Self {
         Site {
             desc,
+            label_values,
+            error_values,
             table: OnceLock::new(),
+        }
+    }
+
+    /// Builds the table now, if the values are known without a call.
+    pub(crate) fn prebuild(&'static self) {
+        let errors = match (self.desc.errors, self.error_values) {
+            (None, _) => Some(&[][..]),
+            (Some(_), known) => known,
+        };
+        let labels = match (self.desc.label_names, self.label_values) {
+            ([], _) => Some(&[][..]),
+            (_, known) => known,
+        };
+        if let (Some(label_values), Some(error_values)) = (labels, errors) {
+            self.table(label_values, error_values);
         }
     }
 
@@ -93,48 +128,48 @@ impl Table {
         label_values: &[&'static [&'static str]],
         error_values: &'static [&'static str],
     ) -> Table {
-        let rows = label_values
-            .iter()
-            .try_fold(1usize, |rows, values| rows.checked_mul(values.len()))
-            .filter(|rows| *rows <= MAX_ROWS)
-            .unwrap_or(0);
-        let mut error_types: Vec<&'static str> = error_values.to_vec();
-        for extra in [PANIC, CANCELLED] {
-            if !error_types.contains(&extra) {
-                error_types.push(extra);
-            }
-        }
+        let rows = row_count(label_values);
+        let error_types = error_types(error_values);
         let position = |value: &str| error_types.iter().position(|v| *v == value).unwrap_or(0);
         let (panic_index, cancelled_index) = (position(PANIC), position(CANCELLED));
 
-        let mut names: Vec<&str> = desc.label_names.to_vec();
-        names.extend(desc.const_labels.iter().map(|(name, _)| *name));
+        let names = desc.all_label_names();
         let mut error_names = names.clone();
-        error_names.push("error_type");
-        let buckets = desc.buckets.unwrap_or(DEFAULT_BUCKETS);
+        error_names.push(ERROR_TYPE);
         let site = desc.location();
-        let family = |name: Option<&'static str>, kind: Kind, help: String, label_names: &[&str]| {
-            let name = name?;
-            let (resolved, problem) = family::resolve(&Declaration {
-                name,
-                kind,
-                help: &help,
-                label_names,
-                buckets,
-                site: site.clone(),
-            });
-            if let Some(problem) = problem {
-                crate::report_problem(problem);
-            }
-            resolved
-        };
-        let histogram = family(desc.histogram, Kind::Histogram, desc.help.to_owned(), &names);
-        let calls = family(desc.calls, Kind::Counter, format!("{} Calls that ended.", desc.help), &names);
-        let in_flight = family(desc.in_flight, Kind::Gauge, format!("{} Calls in progress.", desc.help), &names);
+        let family =
+            |name: Option<&'static str>, kind: Kind, help: String, label_names: &[&str]| {
+                family::resolve_reporting(&Declaration {
+                    name: name?,
+                    kind,
+                    help: &help,
+                    label_names,
+                    buckets: desc.buckets(),
+                    site: site.clone(),
+                })
+            };
+        let histogram = family(
+            desc.histogram,
+            Kind::Histogram,
+            desc.help_for(Role::Duration),
+            &names,
+        );
+        let calls = family(
+            desc.calls,
+            Kind::IntCounter,
+            desc.help_for(Role::Calls),
+            &names,
+        );
+        let in_flight = family(
+            desc.in_flight,
+            Kind::IntGauge,
+            desc.help_for(Role::InFlight),
+            &names,
+        );
         let errors = family(
             desc.errors,
-            Kind::Counter,
-            format!("{} Calls that failed, by error_type.", desc.help),
+            Kind::IntCounter,
+            desc.help_for(Role::Errors),
             &error_names,
         );
 
@@ -149,7 +184,7 @@ impl Table {
                     .iter()
                     .filter_map(|error_type| {
                         values.push(error_type);
-                        let counter = counter(resolved, &values);
+                        let counter = resolved.int_counter(&values);
                         values.pop();
                         counter
                     })
@@ -157,15 +192,15 @@ impl Table {
                 None => Box::default(),
             };
             series.push(Series {
-                histogram: histogram.as_ref().and_then(|resolved| match &resolved.vector {
-                    Vector::Histogram(vector) => vector.get_metric_with_label_values(&child_values(resolved, &values)).ok(),
-                    _ => None,
-                }),
-                calls: calls.as_ref().and_then(|resolved| counter(resolved, &values)),
-                in_flight: in_flight.as_ref().and_then(|resolved| match &resolved.vector {
-                    Vector::Gauge(vector) => vector.get_metric_with_label_values(&child_values(resolved, &values)).ok(),
-                    _ => None,
-                }),
+                histogram: histogram
+                    .as_ref()
+                    .and_then(|resolved| resolved.histogram(&values)),
+                calls: calls
+                    .as_ref()
+                    .and_then(|resolved| resolved.int_counter(&values)),
+                in_flight: in_flight
+                    .as_ref()
+                    .and_then(|resolved| resolved.int_gauge(&values)),
                 errors,
             });
         }
@@ -177,9 +212,69 @@ impl Table {
     }
 }
 
+/// The metrics one annotation can declare.
+#[derive(Clone, Copy)]
+pub(crate) enum Role {
+    Duration,
+    Errors,
+    Calls,
+    InFlight,
+}
+
+impl SiteDesc {
+    /// The HELP text of each metric: the fn's own text, and what is counted.
+    pub(crate) fn help_for(&self, role: Role) -> String {
+        match role {
+            Role::Duration => self.help.to_owned(),
+            Role::Errors => format!("{} Calls that failed, by error_type.", self.help),
+            Role::Calls => format!("{} Calls that ended.", self.help),
+            Role::InFlight => format!("{} Calls in progress.", self.help),
+        }
+    }
+
+    /// The labels every metric of the annotation carries, const labels last.
+    pub(crate) fn all_label_names(&self) -> Vec<&'static str> {
+        let mut names = self.label_names.to_vec();
+        names.extend(self.const_labels.iter().map(|(name, _)| *name));
+        names
+    }
+
+    pub(crate) fn buckets(&self) -> &'static [f64] {
+        self.buckets.unwrap_or(DEFAULT_BUCKETS)
+    }
+}
+
+/// The label `errors` adds.
+pub(crate) const ERROR_TYPE: &str = "error_type";
+
+/// The `error_type` values of an `errors` counter: the error type's own, then
+/// `panic` and `cancelled` unless it has them already.
+pub(crate) fn error_types(error_values: &[&'static str]) -> Vec<&'static str> {
+    let mut error_types = error_values.to_vec();
+    for extra in [PANIC, CANCELLED] {
+        if !error_types.contains(&extra) {
+            error_types.push(extra);
+        }
+    }
+    error_types
+}
+
+/// The product of the labels' value counts, or 0 past the hard cap.
+fn row_count(label_values: &[&[&str]]) -> usize {
+    label_values
+        .iter()
+        .try_fold(1usize, |rows, values| rows.checked_mul(values.len()))
+        .filter(|rows| *rows <= MAX_ROWS)
+        .unwrap_or(0)
+}
+
 /// Row `row` in mixed radix, the last label varying fastest: the same order the
 /// generated code computes the row from the labels' ordinals.
-fn push_row_values(row: usize, label_values: &[&'static [&'static str]], out: &mut Vec<&'static str>) {
+fn push_row_values(
+    row: usize,
+    label_values: &[&'static [&'static str]],
+    out: &mut Vec<&'static str>,
+) {
     let start = out.len();
     let mut rest = row;
     for values in label_values.iter().rev() {
@@ -188,24 +283,6 @@ fn push_row_values(row: usize, label_values: &[&'static [&'static str]], out: &m
         rest /= count;
     }
     out[start..].reverse();
-}
-
-/// The site's label values in the order of the family's labels.
-fn child_values<'v>(resolved: &Resolved, values: &[&'v str]) -> Vec<&'v str> {
-    resolved
-        .order
-        .iter()
-        .map(|&position| values.get(position).copied().unwrap_or(""))
-        .collect()
-}
-
-fn counter(resolved: &Resolved, values: &[&str]) -> Option<IntCounter> {
-    match &resolved.vector {
-        Vector::Counter(vector) => vector
-            .get_metric_with_label_values(&child_values(resolved, values))
-            .ok(),
-        _ => None,
-    }
 }
 
 /// Records one call: created by [`Guard::start`], consumed by [`Guard::finish`]
@@ -286,10 +363,18 @@ impl Drop for Guard {
 }
 
 /// How a call's `Err` becomes an `error_type` index.
-pub struct ErrorClassifier<E> {
+pub struct ErrorClassifier<E: ?Sized> {
     values: &'static [&'static str],
     index: fn(&E) -> usize,
 }
+
+impl<E: ?Sized> Clone for ErrorClassifier<E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<E: ?Sized> Copy for ErrorClassifier<E> {}
 
 impl<E> ErrorClassifier<E> {
     /// No `errors` metric.
@@ -309,7 +394,7 @@ impl<E> ErrorClassifier<E> {
     }
 
     /// Errors labelled by their own `LabelValue`.
-    pub fn by_label_value() -> Self
+    pub const fn by_label_value() -> Self
     where
         E: LabelValue,
     {
@@ -320,7 +405,7 @@ impl<E> ErrorClassifier<E> {
     }
 
     #[inline]
-    pub fn values(&self) -> &'static [&'static str] {
+    pub const fn values(&self) -> &'static [&'static str] {
         self.values
     }
 }
@@ -388,23 +473,220 @@ impl<T: ?Sized> ViaFallback for &Probe<'_, T> {
     }
 }
 
-/// The value count of the type a closure projects a parameter to: names a
-/// label's type in a constant, without a value.
-pub const fn cardinality_of<P: ?Sized, T: LabelValue + ?Sized, F: Fn(&P) -> &T>(projection: F) -> usize {
-    core::mem::forget(projection);
-    T::VALUES.len()
+/// What a `counter!`, `gauge!` or `histogram!` call site declares.
+pub struct ValueSiteDesc {
+    pub kind: ValueKind,
+    pub name: &'static str,
+    pub help: &'static str,
+    pub buckets: Option<&'static [f64]>,
+    pub label_names: &'static [&'static str],
+    pub module_path: &'static str,
+    pub file: &'static str,
+    pub line: u32,
 }
 
-/// Fails compilation (in a constant) when the product of the labels' value counts
-/// exceeds the budget.
-pub const fn check_cardinality(cardinalities: &[usize], max_series: usize, message: &'static str) {
-    let mut product = 1usize;
-    let mut index = 0;
-    while index < cardinalities.len() {
-        product = product.saturating_mul(cardinalities[index]);
-        index += 1;
-    }
-    if product > max_series {
-        panic!("{}", message);
+/// The kind of metric a function-like macro declares.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ValueKind {
+    Counter,
+    Gauge,
+    Histogram,
+}
+
+impl ValueKind {
+    pub(crate) fn family_kind(self) -> Kind {
+        match self {
+            ValueKind::Counter => Kind::Counter,
+            ValueKind::Gauge => Kind::Gauge,
+            ValueKind::Histogram => Kind::Histogram,
+        }
     }
 }
+
+/// One `counter!`, `gauge!` or `histogram!` call site and, once built, its
+/// handles, one per label combination.
+pub struct ValueSite {
+    pub(crate) desc: ValueSiteDesc,
+    pub(crate) label_values: Option<&'static [&'static [&'static str]]>,
+    table: OnceLock<ValueTable>,
+}
+
+enum ValueTable {
+    Counters(Box<[crate::Counter]>),
+    Gauges(Box<[crate::Gauge]>),
+    Histograms(Box<[crate::Histogram]>),
+}
+
+/// The buckets of a `histogram!` that names none: powers of 4 from 1 to about 4
+/// million, a shape that fits sizes and counts; override with `buckets = [...]`.
+const DEFAULT_VALUE_BUCKETS: &[f64] = &[
+    1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0, 4194304.0,
+];
+
+/// The series budget of a `counter!`, `gauge!` or `histogram!` site.
+const VALUE_SITE_BUDGET: usize = 1_000;
+
+impl ValueSite {
+    pub const fn new(
+        desc: ValueSiteDesc,
+        label_values: Option<&'static [&'static [&'static str]]>,
+    ) -> Self {
+        ValueSite {
+            desc,
+            label_values,
+            table: OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn buckets(&self) -> &'static [f64] {
+        match self.desc.kind {
+            ValueKind::Histogram => self.desc.buckets.unwrap_or(DEFAULT_VALUE_BUCKETS),
+            _ => &[],
+        }
+    }
+
+    pub(crate) fn location(&self) -> String {
+        format!(
+            "{}:{} (`{}`)",
+            self.desc.file, self.desc.line, self.desc.module_path
+        )
+    }
+
+    pub(crate) fn prebuild(&'static self) {
+        match (self.desc.label_names, self.label_values) {
+            ([], _) => drop(self.table(&[])),
+            (_, Some(label_values)) => drop(self.table(label_values)),
+            (_, None) => {}
+        }
+    }
+
+    #[inline]
+    fn table(&'static self, label_values: &[&'static [&'static str]]) -> &'static ValueTable {
+        self.table.get_or_init(|| self.build(label_values))
+    }
+
+    #[cold]
+    fn build(&self, label_values: &[&'static [&'static str]]) -> ValueTable {
+        let resolved = family::resolve_reporting(&Declaration {
+            name: self.desc.name,
+            kind: self.desc.kind.family_kind(),
+            help: self.desc.help,
+            label_names: self.desc.label_names,
+            buckets: self.buckets(),
+            site: self.location(),
+        });
+        let mut rows = row_count(label_values);
+        if rows > VALUE_SITE_BUDGET
+            || (rows == 0 && !label_values.iter().any(|values| values.is_empty()))
+        {
+            crate::report_problem(format!(
+                "`{}` at {} has more label combinations than its budget of {VALUE_SITE_BUDGET} series: it records nothing",
+                self.desc.name,
+                self.location()
+            ));
+            rows = 0;
+        }
+        let mut values = Vec::with_capacity(label_values.len());
+        let mut row_values = |row| {
+            values.clear();
+            push_row_values(row, label_values, &mut values);
+            values.clone()
+        };
+        let resolved = resolved.as_ref();
+        match self.desc.kind {
+            ValueKind::Counter => ValueTable::Counters(
+                (0..rows)
+                    .map(|row| crate::Counter(resolved.and_then(|r| r.counter(&row_values(row)))))
+                    .collect(),
+            ),
+            ValueKind::Gauge => ValueTable::Gauges(
+                (0..rows)
+                    .map(|row| crate::Gauge(resolved.and_then(|r| r.gauge(&row_values(row)))))
+                    .collect(),
+            ),
+            ValueKind::Histogram => ValueTable::Histograms(
+                (0..rows)
+                    .map(|row| {
+                        crate::Histogram(resolved.and_then(|r| r.histogram(&row_values(row))))
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
+    #[inline]
+    pub fn counter(
+        &'static self,
+        label_values: &[&'static [&'static str]],
+        row: usize,
+    ) -> &'static crate::Counter {
+        match self.table(label_values) {
+            ValueTable::Counters(counters) => {
+                counters.get(row).unwrap_or(&crate::Counter::DETACHED)
+            }
+            _ => &crate::Counter::DETACHED,
+        }
+    }
+
+    #[inline]
+    pub fn gauge(
+        &'static self,
+        label_values: &[&'static [&'static str]],
+        row: usize,
+    ) -> &'static crate::Gauge {
+        match self.table(label_values) {
+            ValueTable::Gauges(gauges) => gauges.get(row).unwrap_or(&crate::Gauge::DETACHED),
+            _ => &crate::Gauge::DETACHED,
+        }
+    }
+
+    #[inline]
+    pub fn histogram(
+        &'static self,
+        label_values: &[&'static [&'static str]],
+        row: usize,
+    ) -> &'static crate::Histogram {
+        match self.table(label_values) {
+            ValueTable::Histograms(histograms) => {
+                histograms.get(row).unwrap_or(&crate::Histogram::DETACHED)
+            }
+            _ => &crate::Histogram::DETACHED,
+        }
+    }
+}
+
+/// Every site any metricate macro declares, in every crate linked into the
+/// binary, collected by the linker.
+#[linkme::distributed_slice]
+#[linkme(crate = linkme)]
+pub static DECLARATIONS: [Declared];
+
+pub use linkme;
+
+/// One entry of [`DECLARATIONS`].
+#[derive(Clone, Copy)]
+pub enum Declared {
+    Function(&'static Site),
+    Value(&'static ValueSite),
+}
+
+/// The label values a closure projects a parameter to, in a constant.
+pub const fn values_of<P: ?Sized, T: LabelValue + ?Sized, F: Fn(&P) -> &T>(
+    projection: F,
+) -> &'static [&'static str] {
+    core::mem::forget(projection);
+    T::VALUES
+}
+
+/// The values of a type named outright, in a constant.
+pub const fn values_of_type<T: LabelValue + ?Sized>() -> &'static [&'static str] {
+    T::VALUES
+}
+
+/// The `Err` type of a call's output, for naming it in a constant.
+pub type ErrorOf<R> = <R as Outcome>::Error;
+
+/// Where a `counter!`-style label's type is inferred: fails type-checking, on the
+/// value, unless it is a `LabelValue`.
+#[inline(always)]
+pub fn require_label_value<T: LabelValue + ?Sized>(_value: &T) {}

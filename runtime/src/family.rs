@@ -2,14 +2,21 @@
 //! registered once in the default registry.
 
 use prometheus::core::Collector;
-use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts};
+use prometheus::{
+    CounterVec, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec,
+    IntGauge, IntGaugeVec, Opts,
+};
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
-/// The kind of a metric family.
+/// The kind of a metric family, with the value type of its collector: the
+/// counters and gauges of annotated fns hold integers (an atomic add is cheaper),
+/// those of `counter!` and `gauge!` hold floats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
+    IntCounter,
     Counter,
+    IntGauge,
     Gauge,
     Histogram,
 }
@@ -17,9 +24,20 @@ pub(crate) enum Kind {
 impl Kind {
     fn name(self) -> &'static str {
         match self {
+            Kind::IntCounter => "integer counter",
             Kind::Counter => "counter",
+            Kind::IntGauge => "integer gauge",
             Kind::Gauge => "gauge",
             Kind::Histogram => "histogram",
+        }
+    }
+
+    /// The kind Prometheus sees.
+    pub(crate) fn metric_kind(self) -> crate::MetricKind {
+        match self {
+            Kind::IntCounter | Kind::Counter => crate::MetricKind::Counter,
+            Kind::IntGauge | Kind::Gauge => crate::MetricKind::Gauge,
+            Kind::Histogram => crate::MetricKind::Histogram,
         }
     }
 }
@@ -27,8 +45,10 @@ impl Kind {
 /// The collector of a family.
 #[derive(Clone)]
 pub(crate) enum Vector {
-    Counter(IntCounterVec),
-    Gauge(IntGaugeVec),
+    IntCounter(IntCounterVec),
+    Counter(CounterVec),
+    IntGauge(IntGaugeVec),
+    Gauge(GaugeVec),
     Histogram(HistogramVec),
 }
 
@@ -101,12 +121,17 @@ pub(crate) fn resolve(declaration: &Declaration<'_>) -> (Option<Resolved>, Optio
     let resolved = match detached(declaration) {
         Ok(resolved) => resolved,
         Err(error) => {
-            let problem = format!("metric `{}` declared at {} is invalid: {error}", declaration.name, declaration.site);
+            let problem = format!(
+                "metric `{}` declared at {} is invalid: {error}",
+                declaration.name, declaration.site
+            );
             return (None, Some(problem));
         }
     };
     let registered = match &resolved.vector {
+        Vector::IntCounter(vector) => register(vector.clone()),
         Vector::Counter(vector) => register(vector.clone()),
+        Vector::IntGauge(vector) => register(vector.clone()),
         Vector::Gauge(vector) => register(vector.clone()),
         Vector::Histogram(vector) => register(vector.clone()),
     };
@@ -131,6 +156,15 @@ pub(crate) fn resolve(declaration: &Declaration<'_>) -> (Option<Resolved>, Optio
         },
     );
     (Some(resolved), conflict)
+}
+
+/// [`resolve`], with any problem reported: a site always gets on with its calls.
+pub(crate) fn resolve_reporting(declaration: &Declaration<'_>) -> Option<Resolved> {
+    let (resolved, problem) = resolve(declaration);
+    if let Some(problem) = problem {
+        crate::report_problem(problem);
+    }
+    resolved
 }
 
 fn register<C: Collector + 'static>(collector: C) -> prometheus::Result<()> {
@@ -168,12 +202,18 @@ fn order_of(family: &Family, declaration: &Declaration<'_>) -> Result<Vec<usize>
 /// A collector in the declaration's own label order, not (yet) registered.
 fn detached(declaration: &Declaration<'_>) -> prometheus::Result<Resolved> {
     // Prometheus refuses an empty help text; the name is the least surprising stand-in.
-    let help = if declaration.help.is_empty() { declaration.name } else { declaration.help };
+    let help = if declaration.help.is_empty() {
+        declaration.name
+    } else {
+        declaration.help
+    };
     let opts = Opts::new(declaration.name, help);
     let labels = declaration.label_names;
     let vector = match declaration.kind {
-        Kind::Counter => Vector::Counter(IntCounterVec::new(opts, labels)?),
-        Kind::Gauge => Vector::Gauge(IntGaugeVec::new(opts, labels)?),
+        Kind::IntCounter => Vector::IntCounter(IntCounterVec::new(opts, labels)?),
+        Kind::Counter => Vector::Counter(CounterVec::new(opts, labels)?),
+        Kind::IntGauge => Vector::IntGauge(IntGaugeVec::new(opts, labels)?),
+        Kind::Gauge => Vector::Gauge(GaugeVec::new(opts, labels)?),
         Kind::Histogram => Vector::Histogram(HistogramVec::new(
             HistogramOpts::from(opts).buckets(declaration.buckets.to_vec()),
             labels,
@@ -183,4 +223,40 @@ fn detached(declaration: &Declaration<'_>) -> prometheus::Result<Resolved> {
         vector,
         order: (0..labels.len()).collect(),
     })
+}
+
+impl Resolved {
+    /// The site's label values in the order of the family's labels.
+    fn family_order<'v>(&self, values: &[&'v str]) -> Vec<&'v str> {
+        self.order
+            .iter()
+            .map(|&position| values.get(position).copied().unwrap_or(""))
+            .collect()
+    }
+}
+
+macro_rules! series_of {
+    ($($method:ident: $variant:ident -> $metric:ty;)*) => {
+        impl Resolved {
+            $(
+                /// The series with these label values (in the site's order), created at 0.
+                pub(crate) fn $method(&self, values: &[&str]) -> Option<$metric> {
+                    match &self.vector {
+                        Vector::$variant(vector) => {
+                            vector.get_metric_with_label_values(&self.family_order(values)).ok()
+                        }
+                        _ => None,
+                    }
+                }
+            )*
+        }
+    };
+}
+
+series_of! {
+    int_counter: IntCounter -> IntCounter;
+    counter: Counter -> prometheus::Counter;
+    int_gauge: IntGauge -> IntGauge;
+    gauge: Gauge -> prometheus::Gauge;
+    histogram: Histogram -> Histogram;
 }

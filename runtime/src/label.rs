@@ -56,6 +56,10 @@ pub trait LabelValue {
     }
 }
 
+// `do_not_recommend` on metricate's own impls keeps them out of "the following
+// other types implement `LabelValue`" under a `String` label or error type: the
+// user's own enums are the useful hint.
+#[diagnostic::do_not_recommend]
 impl<T: LabelValue + ?Sized> LabelValue for &T {
     const VALUES: &'static [&'static str] = T::VALUES;
 
@@ -65,6 +69,7 @@ impl<T: LabelValue + ?Sized> LabelValue for &T {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl LabelValue for bool {
     const VALUES: &'static [&'static str] = &["false", "true"];
 
@@ -76,6 +81,7 @@ impl LabelValue for bool {
 
 /// `io::Error` is classified by its kind; the list is the stable kinds at the
 /// crate's minimum Rust version, and every other kind is `"other"`.
+#[diagnostic::do_not_recommend]
 impl LabelValue for std::io::Error {
     const VALUES: &'static [&'static str] = &[
         "not_found",
@@ -168,13 +174,16 @@ mod tests {
         let error = std::io::Error::new(std::io::ErrorKind::TimedOut, "slow");
         assert_eq!(error.label_value(), "timed_out");
         assert_eq!(std::io::Error::other("x").label_value(), "other");
-        assert_eq!(<std::io::Error as LabelValue>::VALUES.last(), Some(&"other"));
+        assert_eq!(
+            <std::io::Error as LabelValue>::VALUES.last(),
+            Some(&"other")
+        );
     }
 
     #[test]
     fn bools_and_references() {
         assert_eq!(true.label_value(), "true");
-        assert_eq!((&false).label_value(), "false");
+        assert_eq!(LabelValue::label_value(&&false), "false");
         assert_eq!(<&bool as LabelValue>::CARDINALITY, 2);
     }
 }

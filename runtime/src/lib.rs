@@ -36,14 +36,23 @@
 //! assert!(text.contains(r#"doc_cv_parse_errors_total{error_type="too_large",format="docx"} 0"#));
 //! ```
 
+mod catalog;
 mod family;
+#[cfg(feature = "axum")]
+pub mod http;
 mod label;
+mod process;
+mod value;
 
 #[doc(hidden)]
 #[allow(missing_docs, unreachable_pub)]
 pub mod __private;
 
+pub use catalog::{
+    catalog, Catalog, CatalogError, Conflict, FamilyInfo, LabelInfo, MetricKind, SiteInfo,
+};
 pub use label::LabelValue;
+pub use value::{Counter, CounterIncrement, Gauge, Histogram};
 
 /// Derives [`LabelValue`](trait@LabelValue) for an enum: each variant is one value,
 /// the snake_case of its name unless `#[label(rename = "...")]` says otherwise.
@@ -139,20 +148,47 @@ pub fn registry() -> &'static prometheus::Registry {
     prometheus::default_registry()
 }
 
+/// Registers every family of the [`catalog`] and creates every series whose label
+/// values are known at compile time, at 0, before any call and for call sites
+/// never executed; registers the `process_*` metrics (on Linux). Idempotent;
+/// [`render`] and the `/metrics` route run it. Conflicting declarations are kept
+/// apart and reported through [`problems`]; [`Catalog::validate`] finds them in a test.
+///
+/// ```
+/// metricate::init();
+/// # #[cfg(target_os = "linux")]
+/// assert!(metricate::render().contains("process_resident_memory_bytes"));
+/// ```
+pub fn init() {
+    static INIT: std::sync::Once = std::sync::Once::new();
+    INIT.call_once(|| {
+        catalog::register_declared();
+        let registered = process::ProcessCollector::new()
+            .and_then(|collector| registry().register(Box::new(collector)));
+        if let Err(error) = registered {
+            report_problem(format!(
+                "the process metrics could not be registered: {error}"
+            ));
+        }
+    });
+}
+
 /// Every metric of [`registry`] in the Prometheus text format 0.0.4.
 ///
 /// ```
 /// let text = metricate::render();
-/// assert!(text.is_empty() || text.ends_with('\n'));
+/// assert!(text.ends_with('\n'));
 /// ```
 pub fn render() -> String {
     use prometheus::Encoder;
+    init();
     let families = registry().gather();
     let mut buffer = Vec::new();
     // Encoding only fails on malformed families, which metricate never registers;
     // whatever was written before such a failure is still returned.
     let _ = prometheus::TextEncoder::new().encode(&families, &mut buffer);
-    String::from_utf8(buffer).unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+    String::from_utf8(buffer)
+        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
 }
 
 /// Problems found while registering families at run time (a name declared twice

@@ -52,7 +52,10 @@ mod tests {
     #[test]
     fn finds_samples_whatever_the_label_order() {
         let text = "x_total{a=\"1\",b=\"2\"} 3\nx_total 4\nx_total_other 5\n";
-        assert_eq!(sample_in(text, "x_total", &[("b", "2"), ("a", "1")]), Some(3.0));
+        assert_eq!(
+            sample_in(text, "x_total", &[("b", "2"), ("a", "1")]),
+            Some(3.0)
+        );
         assert_eq!(sample_in(text, "x_total", &[]), Some(4.0));
         assert_eq!(sample_in(text, "x_total", &[("a", "2")]), None);
     }

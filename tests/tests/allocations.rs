@@ -95,10 +95,17 @@ fn an_instrumented_call_allocates_nothing_once_its_table_exists() {
 
     let allocations = allocations_during(|| {
         for size in 0..1_000 {
-            let format = if size % 2 == 0 { Format::Pdf } else { Format::Docx };
+            let format = if size % 2 == 0 {
+                Format::Pdf
+            } else {
+                Format::Docx
+            };
             let outcome = parse(format, size % 3 == 0, size % 7);
             std::hint::black_box(outcome).ok();
         }
     });
-    assert_eq!(allocations, 0, "1000 instrumented calls allocated {allocations} times");
+    assert_eq!(
+        allocations, 0,
+        "1000 instrumented calls allocated {allocations} times"
+    );
 }

@@ -56,22 +56,40 @@ fn histogram_errors_and_calls_are_recorded_per_label() {
     let pdf = [("format", "pdf")];
     assert_eq!(sample("bt_parse_duration_seconds_count", &pdf), Some(2.0));
     assert_eq!(sample("bt_parse_calls_total", &pdf), Some(2.0));
-    assert_eq!(sample("bt_parse_calls_total", &[("format", "docx")]), Some(2.0));
+    assert_eq!(
+        sample("bt_parse_calls_total", &[("format", "docx")]),
+        Some(2.0)
+    );
     let errors = |format, error_type| {
-        sample("bt_parse_errors_total", &[("format", format), ("error_type", error_type)])
+        sample(
+            "bt_parse_errors_total",
+            &[("format", format), ("error_type", error_type)],
+        )
     };
     assert_eq!(errors("pdf", "empty"), Some(1.0));
     assert_eq!(errors("docx", "too_large"), Some(1.0));
     assert_eq!(errors("docx", "corrupt"), Some(1.0));
     assert_eq!(errors("pdf", "too_large"), Some(0.0));
     // The combinations never called exist at 0.
-    assert_eq!(sample("bt_parse_calls_total", &[("format", "plain_text")]), Some(0.0));
-    assert_eq!(sample("bt_parse_duration_seconds_count", &[("format", "plain_text")]), Some(0.0));
+    assert_eq!(
+        sample("bt_parse_calls_total", &[("format", "plain_text")]),
+        Some(0.0)
+    );
+    assert_eq!(
+        sample(
+            "bt_parse_duration_seconds_count",
+            &[("format", "plain_text")]
+        ),
+        Some(0.0)
+    );
     assert_eq!(errors("plain_text", "panic"), Some(0.0));
     assert_eq!(errors("plain_text", "cancelled"), Some(0.0));
     // 3 formats x (3 variants + panic + cancelled).
     assert_eq!(series_count("bt_parse_errors_total"), 15);
-    assert_eq!(help("bt_parse_duration_seconds").as_deref(), Some("Parses a CV body."));
+    assert_eq!(
+        help("bt_parse_duration_seconds").as_deref(),
+        Some("Parses a CV body.")
+    );
 }
 
 #[derive(Clone, Copy, LabelValue)]
@@ -92,12 +110,30 @@ fn field_path_labels(user: &User) -> u8 {
 
 #[test]
 fn labels_read_field_paths_and_help_overrides_the_doc() {
-    let user = User { plan: Plan::Pro, beta: true };
+    let user = User {
+        plan: Plan::Pro,
+        beta: true,
+    };
     assert_eq!(field_path_labels(&user), 7);
-    assert_eq!(sample("bt_field_path_calls_total", &[("plan", "pro"), ("beta", "true")]), Some(1.0));
-    assert_eq!(sample("bt_field_path_calls_total", &[("plan", "free"), ("beta", "false")]), Some(0.0));
+    assert_eq!(
+        sample(
+            "bt_field_path_calls_total",
+            &[("plan", "pro"), ("beta", "true")]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(
+            "bt_field_path_calls_total",
+            &[("plan", "free"), ("beta", "false")]
+        ),
+        Some(0.0)
+    );
     assert_eq!(series_count("bt_field_path_calls_total"), 4);
-    assert_eq!(help("bt_field_path_calls_total").as_deref(), Some("Custom help. Calls that ended."));
+    assert_eq!(
+        help("bt_field_path_calls_total").as_deref(),
+        Some("Custom help. Calls that ended.")
+    );
 }
 
 #[instrument_metric(histogram = "bt_buckets_duration_seconds", buckets = [0.01, 0.5, 2])]
@@ -115,7 +151,12 @@ fn custom_buckets_are_used() {
     assert_eq!(bounds, ["0.01", "0.5", "2", "+Inf"]);
 }
 
-#[instrument_metric(errors = "bt_panic_errors_total", calls = "bt_panic_calls_total", in_flight = "bt_panic_in_flight", histogram = "bt_panic_duration_seconds")]
+#[instrument_metric(
+    errors = "bt_panic_errors_total",
+    calls = "bt_panic_calls_total",
+    in_flight = "bt_panic_in_flight",
+    histogram = "bt_panic_duration_seconds"
+)]
 fn may_panic(explode: bool) -> Result<(), ParseError> {
     assert!(!explode, "boom from the user's code");
     Ok(())
@@ -125,9 +166,18 @@ fn may_panic(explode: bool) -> Result<(), ParseError> {
 fn a_panic_counts_as_error_type_panic_and_propagates_unchanged() {
     may_panic(false).ok();
     let payload = std::panic::catch_unwind(|| may_panic(true)).unwrap_err();
-    assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom from the user's code"));
-    assert_eq!(sample("bt_panic_errors_total", &[("error_type", "panic")]), Some(1.0));
-    assert_eq!(sample("bt_panic_errors_total", &[("error_type", "empty")]), Some(0.0));
+    assert_eq!(
+        payload.downcast_ref::<&str>(),
+        Some(&"boom from the user's code")
+    );
+    assert_eq!(
+        sample("bt_panic_errors_total", &[("error_type", "panic")]),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample("bt_panic_errors_total", &[("error_type", "empty")]),
+        Some(0.0)
+    );
     assert_eq!(sample("bt_panic_calls_total", &[]), Some(2.0));
     assert_eq!(sample("bt_panic_in_flight", &[]), Some(0.0));
     // Only the completed call has a duration.
@@ -148,9 +198,13 @@ async fn slow(wait: Duration) -> Result<(), ParseError> {
 #[tokio::test]
 async fn a_dropped_future_counts_as_cancelled_and_is_not_timed() {
     slow(Duration::ZERO).await.ok();
-    let timed_out = tokio::time::timeout(Duration::from_millis(20), slow(Duration::from_secs(30))).await;
+    let timed_out =
+        tokio::time::timeout(Duration::from_millis(20), slow(Duration::from_secs(30))).await;
     assert!(timed_out.is_err());
-    assert_eq!(sample("bt_slow_errors_total", &[("error_type", "cancelled")]), Some(1.0));
+    assert_eq!(
+        sample("bt_slow_errors_total", &[("error_type", "cancelled")]),
+        Some(1.0)
+    );
     assert_eq!(sample("bt_slow_calls_total", &[]), Some(2.0));
     assert_eq!(sample("bt_slow_duration_seconds_count", &[]), Some(1.0));
     assert_eq!(sample("bt_slow_in_flight", &[]), Some(0.0));
@@ -173,7 +227,10 @@ async fn in_flight_is_one_while_a_call_runs_and_zero_after() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     assert_eq!(gauge(), Some(1.0));
-    assert_eq!(sample("bt_waiting_in_flight", &[("plan", "free")]), Some(0.0));
+    assert_eq!(
+        sample("bt_waiting_in_flight", &[("plan", "free")]),
+        Some(0.0)
+    );
     release.send(()).ok();
     call.await.ok();
     assert_eq!(gauge(), Some(0.0));
@@ -193,12 +250,35 @@ fn score_v5(plan: Plan) -> u32 {
 
 #[test]
 fn two_fns_share_a_family_when_label_names_agree() {
-    assert_eq!(score_v3(Plan::Free) + score_v5(Plan::Pro) + score_v5(Plan::Pro), 13);
-    assert_eq!(sample("bt_model_calls_total", &[("model", "v3_0"), ("plan", "free")]), Some(1.0));
-    assert_eq!(sample("bt_model_calls_total", &[("model", "v5_1"), ("plan", "pro")]), Some(2.0));
-    assert_eq!(sample("bt_model_calls_total", &[("model", "v5_1"), ("plan", "free")]), Some(0.0));
+    assert_eq!(
+        score_v3(Plan::Free) + score_v5(Plan::Pro) + score_v5(Plan::Pro),
+        13
+    );
+    assert_eq!(
+        sample(
+            "bt_model_calls_total",
+            &[("model", "v3_0"), ("plan", "free")]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(
+            "bt_model_calls_total",
+            &[("model", "v5_1"), ("plan", "pro")]
+        ),
+        Some(2.0)
+    );
+    assert_eq!(
+        sample(
+            "bt_model_calls_total",
+            &[("model", "v5_1"), ("plan", "free")]
+        ),
+        Some(0.0)
+    );
     assert_eq!(series_count("bt_model_calls_total"), 4);
-    assert!(metricate::problems().iter().all(|problem| !problem.contains("bt_model_calls_total")));
+    assert!(metricate::problems()
+        .iter()
+        .all(|problem| !problem.contains("bt_model_calls_total")));
 }
 
 #[instrument_metric(errors = "bt_string_errors_total", error_type = "rejected")]
@@ -219,12 +299,24 @@ fn io_error(kind: std::io::ErrorKind) -> std::io::Result<()> {
 fn errors_of_other_types_use_a_fixed_error_type_and_io_errors_their_kind() {
     string_error(true).ok();
     string_error(false).ok();
-    assert_eq!(sample("bt_string_errors_total", &[("error_type", "rejected")]), Some(1.0));
+    assert_eq!(
+        sample("bt_string_errors_total", &[("error_type", "rejected")]),
+        Some(1.0)
+    );
     io_error(std::io::ErrorKind::TimedOut).ok();
     io_error(std::io::ErrorKind::Other).ok();
-    assert_eq!(sample("bt_io_errors_total", &[("error_type", "timed_out")]), Some(1.0));
-    assert_eq!(sample("bt_io_errors_total", &[("error_type", "other")]), Some(1.0));
-    assert_eq!(sample("bt_io_errors_total", &[("error_type", "not_found")]), Some(0.0));
+    assert_eq!(
+        sample("bt_io_errors_total", &[("error_type", "timed_out")]),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample("bt_io_errors_total", &[("error_type", "other")]),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample("bt_io_errors_total", &[("error_type", "not_found")]),
+        Some(0.0)
+    );
 }
 
 // ---- fn shapes ---------------------------------------------------------------
@@ -329,15 +421,27 @@ fn every_sync_fn_shape_is_instrumented() {
 
     let premium = [("tier", "premium")];
     assert_eq!(sample("bt_shape_ref_calls_total", &premium), Some(1.0));
-    assert_eq!(sample("bt_shape_ref_calls_total", &[("tier", "basic")]), Some(0.0));
+    assert_eq!(
+        sample("bt_shape_ref_calls_total", &[("tier", "basic")]),
+        Some(0.0)
+    );
     assert_eq!(sample("bt_shape_mut_calls_total", &[]), Some(1.0));
     assert_eq!(sample("bt_shape_owned_calls_total", &premium), Some(1.0));
     assert_eq!(sample("bt_shape_assoc_calls_total", &premium), Some(1.0));
-    assert_eq!(sample("bt_shape_generic_calls_total", &[("tier", "basic")]), Some(1.0));
+    assert_eq!(
+        sample("bt_shape_generic_calls_total", &[("tier", "basic")]),
+        Some(1.0)
+    );
     assert_eq!(sample("bt_shape_lifetime_calls_total", &[]), Some(1.0));
     assert_eq!(sample("bt_shape_unsafe_calls_total", &[]), Some(1.0));
-    assert_eq!(sample("bt_shape_impl_errors_total", &[("error_type", "empty")]), Some(1.0));
-    assert_eq!(sample("bt_shape_collect_errors_total", &[("error_type", "empty")]), Some(1.0));
+    assert_eq!(
+        sample("bt_shape_impl_errors_total", &[("error_type", "empty")]),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample("bt_shape_collect_errors_total", &[("error_type", "empty")]),
+        Some(1.0)
+    );
     assert_eq!(sample("bt_shape_attrs_calls_total", &[]), Some(1.0));
 }
 
@@ -402,22 +506,44 @@ fn assert_send<T: Send>(value: T) -> T {
 
 #[tokio::test]
 async fn async_fns_in_trait_impls_are_instrumented_and_stay_send() {
-    assert_eq!(assert_send(JobScanner.scan(Tier::Basic)).await.ok(), Some(1));
-    assert!(JobScanner.scan(Tier::Premium).await.is_err());
-    assert_eq!(sample("bt_shape_trait_duration_seconds_count", &[("tier", "basic")]), Some(1.0));
     assert_eq!(
-        sample("bt_shape_trait_errors_total", &[("tier", "premium"), ("error_type", "too_large")]),
+        assert_send(JobScanner.scan(Tier::Basic)).await.ok(),
+        Some(1)
+    );
+    assert!(JobScanner.scan(Tier::Premium).await.is_err());
+    assert_eq!(
+        sample(
+            "bt_shape_trait_duration_seconds_count",
+            &[("tier", "basic")]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(
+            "bt_shape_trait_errors_total",
+            &[("tier", "premium"), ("error_type", "too_large")]
+        ),
         Some(1.0)
     );
 
-    let mailer = Mailer { delay: Duration::from_millis(30) };
+    let mailer = Mailer {
+        delay: Duration::from_millis(30),
+    };
     let boxed = assert_send(mailer.notify(Tier::Premium));
     // The future is built but not polled: nothing is timed yet.
     tokio::time::sleep(Duration::from_millis(40)).await;
     assert_eq!(boxed.await.ok(), Some(1));
     let text = metricate::render();
-    let count = metricate_tests::sample_in(&text, "bt_shape_async_trait_inner_duration_seconds_count", &[("tier", "premium")]);
-    let sum = metricate_tests::sample_in(&text, "bt_shape_async_trait_inner_duration_seconds_sum", &[("tier", "premium")]);
+    let count = metricate_tests::sample_in(
+        &text,
+        "bt_shape_async_trait_inner_duration_seconds_count",
+        &[("tier", "premium")],
+    );
+    let sum = metricate_tests::sample_in(
+        &text,
+        "bt_shape_async_trait_inner_duration_seconds_sum",
+        &[("tier", "premium")],
+    );
     assert_eq!(count, Some(1.0));
     // The inner future's 30 ms are timed, not the 40 ms the boxed future waited.
     let sum = sum.unwrap_or_default();
@@ -425,7 +551,10 @@ async fn async_fns_in_trait_impls_are_instrumented_and_stay_send() {
 
     assert!(Pager.notify_later(Tier::Basic).await.is_err());
     assert_eq!(
-        sample("bt_shape_async_trait_outer_errors_total", &[("tier", "basic"), ("error_type", "empty")]),
+        sample(
+            "bt_shape_async_trait_outer_errors_total",
+            &[("tier", "basic"), ("error_type", "empty")]
+        ),
         Some(1.0)
     );
 }

@@ -38,7 +38,11 @@ async fn parse(format: Format, size: usize) -> Result<usize, ParseError> {
     }
 }
 
-#[instrument_metric(errors = "promtool_fixed_errors_total", error_type = "rejected", help = "Fixed error type.")]
+#[instrument_metric(
+    errors = "promtool_fixed_errors_total",
+    error_type = "rejected",
+    help = "Fixed error type."
+)]
 fn reject() -> Result<(), String> {
     Err("no".to_owned())
 }
@@ -53,7 +57,9 @@ fn promtool() -> Option<&'static str> {
         .is_ok_and(|status| status.success());
     match (found, std::env::var_os("CI").is_some()) {
         (true, _) => Some("promtool"),
-        (false, true) => panic!("promtool is required in CI: .ci/run installs the Debian package `prometheus`"),
+        (false, true) => {
+            panic!("promtool is required in CI: .ci/run installs the Debian package `prometheus`")
+        }
         (false, false) => {
             eprintln!("skipped: promtool is not installed (apt-get install prometheus); CI runs this test");
             None
@@ -92,5 +98,8 @@ async fn render_passes_promtool_check_metrics() {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(output.status.success() && said.trim().is_empty(), "promtool check metrics said:\n{said}\n---\n{exposition}");
+    assert!(
+        output.status.success() && said.trim().is_empty(),
+        "promtool check metrics said:\n{said}\n---\n{exposition}"
+    );
 }

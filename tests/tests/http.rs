@@ -1,0 +1,244 @@
+//! The HTTP layer and the `/metrics` route over real HTTP on loopback.
+
+// Test helpers: a failed socket operation should fail the test loudly.
+#![allow(clippy::unwrap_used)]
+
+use axum::routing::get;
+use axum::Router;
+use metricate::http::{HttpMetricsLayer, MetricsEndpoint};
+use metricate_tests::sample_in;
+use std::io::Read;
+use std::net::SocketAddr;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Serves `app` on an ephemeral loopback port.
+async fn serve(app: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    address
+}
+
+/// One HTTP/1.1 exchange on a fresh connection: (status, head, body bytes).
+async fn exchange(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String, Vec<u8>) {
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nhost: test\r\nconnection: close\r\ncontent-length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let split = response
+        .windows(4)
+        .position(|window| window == b"\r\n\r\n")
+        .expect("a response head");
+    let head = String::from_utf8_lossy(&response[..split]).into_owned();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    let body = response[split + 4..].to_vec();
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(&body)
+    } else {
+        body
+    };
+    (status, head, body)
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(line_end) = body.windows(2).position(|window| window == b"\r\n") {
+        let size = usize::from_str_radix(String::from_utf8_lossy(&body[..line_end]).trim(), 16)
+            .unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        out.extend_from_slice(&body[line_end + 2..line_end + 2 + size]);
+        body = &body[line_end + 2 + size + 2..];
+    }
+    out
+}
+
+fn app() -> Router {
+    Router::new()
+        .route(
+            "/api/jobs/{id}",
+            get(|| async { "a job" }).post(|body: String| async move { body }),
+        )
+        .merge(MetricsEndpoint::new().router())
+        .layer(HttpMetricsLayer::new())
+}
+
+#[tokio::test]
+async fn routes_are_templates_unknown_paths_share_one_series_and_metrics_is_not_counted() {
+    let address = serve(app()).await;
+    for id in 0..1_000 {
+        let (status, _, body) =
+            exchange(address, "GET", &format!("/api/jobs/{id}"), &[], b"").await;
+        assert_eq!((status, body.as_slice()), (200, b"a job".as_slice()));
+    }
+    for path in ["/nope", "/api/unknown/1", "/favicon.ico"] {
+        assert_eq!(exchange(address, "GET", path, &[], b"").await.0, 404);
+    }
+    assert_eq!(
+        exchange(address, "POST", "/api/jobs/7", &[], b"twelve bytes")
+            .await
+            .2,
+        b"twelve bytes"
+    );
+    assert_eq!(
+        exchange(address, "PURGE", "/api/jobs/7", &[], b"").await.0,
+        405
+    );
+
+    let (status, head, body) = exchange(address, "GET", "/metrics", &[], b"").await;
+    assert_eq!(status, 200);
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: text/plain; version=0.0.4; charset=utf-8"),
+        "{head}"
+    );
+    let text = String::from_utf8(body).unwrap();
+    let job = [
+        ("method", "GET"),
+        ("route", "/api/jobs/{id}"),
+        ("status", "200"),
+    ];
+    assert_eq!(sample_in(&text, "http_requests_total", &job), Some(1000.0));
+    let route_series = text
+        .lines()
+        .filter(|line| line.starts_with("http_requests_total{") && line.contains("/api/jobs/"))
+        .count();
+    assert_eq!(
+        route_series, 3,
+        "GET 200, POST 200 and the other-method 405:\n{text}"
+    );
+    let unmatched = [("method", "GET"), ("route", "unmatched"), ("status", "404")];
+    assert_eq!(
+        sample_in(&text, "http_requests_total", &unmatched),
+        Some(3.0)
+    );
+    let other = [
+        ("method", "other"),
+        ("route", "/api/jobs/{id}"),
+        ("status", "405"),
+    ];
+    assert_eq!(sample_in(&text, "http_requests_total", &other), Some(1.0));
+    assert!(
+        !text.contains("route=\"/metrics\""),
+        "the metrics route is not counted by default"
+    );
+    let post = [("method", "POST"), ("route", "/api/jobs/{id}")];
+    assert_eq!(
+        sample_in(&text, "http_request_size_bytes_sum", &post),
+        Some(12.0)
+    );
+    assert_eq!(
+        sample_in(&text, "http_response_size_bytes_sum", &post),
+        Some(12.0)
+    );
+    assert_eq!(
+        sample_in(
+            &text,
+            "http_request_duration_seconds_count",
+            &[("method", "GET"), ("route", "/api/jobs/{id}")]
+        ),
+        Some(1000.0)
+    );
+    assert_eq!(
+        sample_in(
+            &text,
+            "http_requests_in_progress",
+            &[("method", "GET"), ("route", "/api/jobs/{id}")]
+        ),
+        Some(0.0)
+    );
+}
+
+#[tokio::test]
+async fn the_metrics_route_gzips_protects_and_can_be_counted() {
+    let app = Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .merge(
+            MetricsEndpoint::new()
+                .path("/private/metrics")
+                .bearer_token("s3cret")
+                .router(),
+        )
+        .layer(
+            HttpMetricsLayer::new()
+                .include("/private/metrics")
+                .exclude("/healthz")
+                .exclude("/metrics"),
+        );
+    let address = serve(app).await;
+    exchange(address, "GET", "/healthz", &[], b"").await;
+
+    let (status, head, _) = exchange(address, "GET", "/private/metrics", &[], b"").await;
+    assert_eq!(status, 401);
+    assert!(head
+        .to_ascii_lowercase()
+        .contains("www-authenticate: bearer"));
+    assert_eq!(
+        exchange(
+            address,
+            "GET",
+            "/private/metrics",
+            &[("authorization", "Bearer wrong")],
+            b""
+        )
+        .await
+        .0,
+        401
+    );
+
+    let auth = ("authorization", "Bearer s3cret");
+    let (status, head, body) = exchange(
+        address,
+        "GET",
+        "/private/metrics",
+        &[auth, ("accept-encoding", "gzip")],
+        b"",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        head.to_ascii_lowercase().contains("content-encoding: gzip"),
+        "{head}"
+    );
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(body.as_slice())
+        .read_to_string(&mut text)
+        .unwrap();
+    assert!(text.contains("# TYPE http_requests_total counter"));
+    assert!(!text.contains("route=\"/healthz\""));
+
+    let (_, _, body) = exchange(address, "GET", "/private/metrics", &[auth], b"").await;
+    let text = String::from_utf8(body).unwrap();
+    let scrapes = [
+        ("method", "GET"),
+        ("route", "/private/metrics"),
+        ("status", "200"),
+    ];
+    assert!(
+        sample_in(&text, "http_requests_total", &scrapes).is_some_and(|count| count >= 1.0),
+        "{text}"
+    );
+}

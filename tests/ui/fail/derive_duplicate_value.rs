@@ -1,0 +1,10 @@
+use metricate::LabelValue;
+
+#[derive(LabelValue)]
+enum CvFormat {
+    Pdf,
+    #[label(rename = "pdf")]
+    PortableDocument,
+}
+
+fn main() {}

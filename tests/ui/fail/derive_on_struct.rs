@@ -1,0 +1,8 @@
+use metricate::LabelValue;
+
+#[derive(LabelValue)]
+struct Plan {
+    name: String,
+}
+
+fn main() {}

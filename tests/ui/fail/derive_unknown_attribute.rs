@@ -1,0 +1,10 @@
+use metricate::LabelValue;
+
+#[derive(LabelValue)]
+enum CvFormat {
+    Pdf,
+    #[label(renam = "doc")]
+    Docx,
+}
+
+fn main() {}
