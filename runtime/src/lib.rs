@@ -135,6 +135,59 @@ pub use metricate_macros::LabelValue;
 /// ```
 pub use metricate_macros::instrument_metric;
 
+/// A counter series for values that are not a call's duration: tokens used,
+/// bytes sent, jobs found. Returns a [`Counter`] handle, resolved once per call
+/// site and label combination: no hashing or lookup after the first use.
+///
+/// `counter!("NAME_total", help = "...", label = value, label: Type = value, ...)`
+///
+/// The name must end in `_total`. Each label value's type must implement
+/// [`LabelValue`](trait@LabelValue). Write the type (`model: Model = model`) and
+/// its series exist at 0 from start, listed in the [`catalog`] even when the site
+/// never runs, and the cardinality budget (1000 series) is checked by
+/// `cargo check`; without it, the values are known from the first use and the
+/// budget is enforced then. The HELP text defaults to the name.
+///
+/// ```
+/// use metricate::LabelValue;
+///
+/// #[derive(Clone, Copy, LabelValue)]
+/// enum Model { V3_0, V5_1 }
+///
+/// fn record_tokens(model: Model, tokens: u32) {
+///     metricate::counter!("doc_ai_tokens_total", help = "Tokens sent to the model.", model: Model = model)
+///         .inc_by(tokens);
+/// }
+///
+/// record_tokens(Model::V5_1, 120);
+/// let text = metricate::render();
+/// assert!(text.contains(r#"doc_ai_tokens_total{model="v5_1"} 120"#));
+/// assert!(text.contains(r#"doc_ai_tokens_total{model="v3_0"} 0"#));
+/// ```
+pub use metricate_macros::counter;
+
+/// A gauge series: a value that goes up and down, or a timestamp. Returns a
+/// [`Gauge`] handle. Same arguments and rules as [`counter!`], except that the
+/// name must not end in `_total`.
+///
+/// ```
+/// metricate::gauge!("doc_last_scan_timestamp_seconds").set_to_current_time();
+/// assert!(metricate::gauge!("doc_last_scan_timestamp_seconds").get() > 1.0e9);
+/// ```
+pub use metricate_macros::gauge;
+
+/// A histogram series of values in a base unit (`_seconds`, `_bytes`, `_ratio`,
+/// `_meters`, ...): the name must end in one. Returns a [`Histogram`] handle.
+/// Same arguments as [`counter!`], plus `buckets = [...]` (default: powers of 4
+/// from 1 to about 4 million).
+///
+/// ```
+/// let sizes = metricate::histogram!("doc_cv_size_bytes", buckets = [1024.0, 1048576.0]);
+/// sizes.observe(4096.0);
+/// assert!(metricate::render().contains(r#"doc_cv_size_bytes_bucket{le="1048576"} 1"#));
+/// ```
+pub use metricate_macros::histogram;
+
 use std::sync::Mutex;
 
 /// The registry metricate registers its families in: the `prometheus` crate's
