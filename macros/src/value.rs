@@ -91,19 +91,15 @@ pub(crate) fn expand(kind: MetricKind, input: TokenStream) -> TokenStream {
 /// still type-checks and does not cascade.
 fn detached(kind: MetricKind, errors: &[syn::Error]) -> TokenStream {
     let errors = errors.iter().map(syn::Error::to_compile_error);
-    let handle = handle_type(kind);
+    let detached = match kind {
+        MetricKind::Counter => quote!(DETACHED_COUNTER),
+        MetricKind::Gauge => quote!(DETACHED_GAUGE),
+        MetricKind::Histogram => quote!(DETACHED_HISTOGRAM),
+    };
     quote! {{
         #(#errors)*
-        &#handle::DETACHED
+        &::metricate::__private::#detached
     }}
-}
-
-fn handle_type(kind: MetricKind) -> TokenStream {
-    match kind {
-        MetricKind::Counter => quote!(::metricate::Counter),
-        MetricKind::Gauge => quote!(::metricate::Gauge),
-        MetricKind::Histogram => quote!(::metricate::Histogram),
-    }
 }
 
 fn check(kind: MetricKind, args: &ValueArgs) -> Vec<syn::Error> {

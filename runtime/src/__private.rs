@@ -690,3 +690,9 @@ pub type ErrorOf<R> = <R as Outcome>::Error;
 /// value, unless it is a `LabelValue`.
 #[inline(always)]
 pub fn require_label_value<T: LabelValue + ?Sized>(_value: &T) {}
+
+/// What a `counter!`, `gauge!` or `histogram!` with a compile error evaluates
+/// to, so the code around it still type-checks and the error does not cascade.
+pub static DETACHED_COUNTER: crate::Counter = crate::Counter::DETACHED;
+pub static DETACHED_GAUGE: crate::Gauge = crate::Gauge::DETACHED;
+pub static DETACHED_HISTOGRAM: crate::Histogram = crate::Histogram::DETACHED;

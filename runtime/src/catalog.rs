@@ -190,7 +190,7 @@ impl Catalog {
 /// ```
 pub fn catalog() -> Catalog {
     let mut builder = Builder::default();
-    for declared in DECLARATIONS.iter() {
+    for declared in in_source_order() {
         match declared {
             Declared::Function(site) => builder.add_function(site),
             Declared::Value(site) => builder.add_value(site),
@@ -371,10 +371,21 @@ impl Builder {
 /// Registers every declared family and creates every series whose values are
 /// known, so they are exported at 0 before any call.
 pub(crate) fn register_declared() {
-    for declared in DECLARATIONS.iter() {
+    for declared in in_source_order() {
         match declared {
             Declared::Function(site) => site.prebuild(),
             Declared::Value(site) => site.prebuild(),
         }
     }
+}
+
+/// The declarations sorted by file and line: the linker's order is arbitrary,
+/// and "the first declaration wins" must mean the first in the source.
+fn in_source_order() -> Vec<&'static Declared> {
+    let mut declarations: Vec<&'static Declared> = DECLARATIONS.iter().collect();
+    declarations.sort_by_key(|declared| match declared {
+        Declared::Function(site) => (site.desc.file, site.desc.line),
+        Declared::Value(site) => (site.desc.file, site.desc.line),
+    });
+    declarations
 }

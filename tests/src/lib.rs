@@ -2,10 +2,11 @@
 //! back out of the exposition that `metricate::render()` produces.
 
 /// The value of the sample `name{labels}` in `exposition`, if it is there. Label
-/// order does not matter: the exposition sorts labels by name, and so does this.
+/// order does not matter: the exposition sorts labels by name, with a bucket's
+/// `le` last, and so does this.
 pub fn sample_in(exposition: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
     let mut sorted = labels.to_vec();
-    sorted.sort_unstable();
+    sorted.sort_unstable_by_key(|(key, _)| (*key == "le", *key));
     let rendered: Vec<String> = sorted
         .iter()
         .map(|(key, value)| format!("{key}=\"{value}\""))
@@ -45,6 +46,45 @@ pub fn help(name: &str) -> Option<String> {
         .find_map(|line| line.strip_prefix(&prefix).map(str::to_owned))
 }
 
+/// Pipes `exposition` through `promtool check metrics`: `Some(Ok(()))` when it
+/// says nothing, `Some(Err(what it said))` otherwise, and `None` (with the reason
+/// printed) when promtool is not installed outside CI. In CI (`CI` set) a missing
+/// promtool fails the test: `.ci/run` installs it.
+pub fn promtool_check_metrics(exposition: &str) -> Option<Result<(), String>> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let child = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match (child, std::env::var_os("CI").is_some()) {
+        (Ok(child), _) => child,
+        (Err(error), true) => panic!("promtool is required in CI ({error}): .ci/run installs the Debian package `prometheus`"),
+        (Err(_), false) => {
+            eprintln!("skipped: promtool is not installed (apt-get install prometheus); CI runs this check");
+            return None;
+        }
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(exposition.as_bytes())
+            .expect("promtool reads the exposition");
+    }
+    let output = child.wait_with_output().expect("promtool finishes");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Some(if output.status.success() && said.trim().is_empty() {
+        Ok(())
+    } else {
+        Err(said)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::sample_in;
@@ -58,5 +98,10 @@ mod tests {
         );
         assert_eq!(sample_in(text, "x_total", &[]), Some(4.0));
         assert_eq!(sample_in(text, "x_total", &[("a", "2")]), None);
+        let bucket = "x_bucket{z=\"1\",le=\"0.5\"} 2\n";
+        assert_eq!(
+            sample_in(bucket, "x_bucket", &[("le", "0.5"), ("z", "1")]),
+            Some(2.0)
+        );
     }
 }

@@ -170,6 +170,10 @@ async fn routes_are_templates_unknown_paths_share_one_series_and_metrics_is_not_
         ),
         Some(0.0)
     );
+    assert!(text.contains("process_resident_memory_bytes"));
+    if let Some(verdict) = metricate_tests::promtool_check_metrics(&text) {
+        verdict.unwrap_or_else(|said| panic!("promtool check metrics said:\n{said}\n---\n{text}"));
+    }
 }
 
 #[tokio::test]

@@ -1,0 +1,3 @@
+fn main() {
+    metricate::counter!("ai_match_tokens").inc();
+}

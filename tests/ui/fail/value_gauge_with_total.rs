@@ -1,0 +1,3 @@
+fn main() {
+    metricate::gauge!("jobs_queued_total").set(1.0);
+}
