@@ -43,3 +43,9 @@ pub fn gauge(input: TokenStream) -> TokenStream {
 pub fn histogram(input: TokenStream) -> TokenStream {
     value::expand(parse::MetricKind::Histogram, input.into()).into()
 }
+
+/// A gauge computed at scrape time. See `metricate::computed_gauge!`.
+#[proc_macro]
+pub fn computed_gauge(input: TokenStream) -> TokenStream {
+    value::computed_gauge(input.into()).into()
+}

@@ -247,3 +247,81 @@ fn budget_check(args: &ValueArgs, all_typed: bool) -> TokenStream {
         }
     }
 }
+
+/// `computed_gauge!("name", help = "...", label = "state", || read())`: the name
+/// and label checked here, the rest at run time by `register_computed_gauge`.
+struct ComputedArgs {
+    name: LitStr,
+    help: Option<LitStr>,
+    label: Option<LitStr>,
+    read: Expr,
+}
+
+impl Parse for ComputedArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let name: LitStr = input.parse()?;
+        let (mut help, mut label) = (None, None);
+        loop {
+            input.parse::<Token![,]>()?;
+            if input.peek(Ident) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
+                let key: Ident = input.parse()?;
+                input.parse::<Token![=]>()?;
+                match key.to_string().as_str() {
+                    "help" => help = Some(input.parse()?),
+                    "label" => label = Some(input.parse()?),
+                    other => {
+                        return Err(syn::Error::new(
+                            key.span(),
+                            format!("unknown key `{other}` in `computed_gauge!`\nhelp: the keys are `help` and `label`, then the callback"),
+                        ))
+                    }
+                }
+            } else {
+                let read = input.parse()?;
+                let _ = input.parse::<Option<Token![,]>>()?;
+                return Ok(ComputedArgs {
+                    name,
+                    help,
+                    label,
+                    read,
+                });
+            }
+        }
+    }
+}
+
+pub(crate) fn computed_gauge(input: TokenStream) -> TokenStream {
+    let args: ComputedArgs = match syn::parse2(input) {
+        Ok(args) => args,
+        Err(error) => return error.to_compile_error(),
+    };
+    let name = args.name.value();
+    let mut errors = Vec::new();
+    if let Err(violation) = validate::metric_name(&name)
+        .and_then(|()| validate::kind_suffix(MetricKind::Gauge, "computed_gauge!", &name))
+    {
+        errors.push(violation.at(args.name.span()));
+    }
+    if let Some(label) = &args.label {
+        if let Err(violation) = validate::label_name(&label.value()) {
+            errors.push(violation.at(label.span()));
+        }
+    }
+    if !errors.is_empty() {
+        let errors = errors.iter().map(syn::Error::to_compile_error);
+        return quote! {{ #(#errors)* ::core::result::Result::<(), ::metricate::__private::prometheus::Error>::Ok(()) }};
+    }
+    let literal = &args.name;
+    let help = args
+        .help
+        .as_ref()
+        .map_or_else(|| name.clone(), LitStr::value);
+    let label = match &args.label {
+        Some(label) => quote!(::core::option::Option::Some(#label)),
+        None => quote!(::core::option::Option::None),
+    };
+    let read = &args.read;
+    quote! {
+        ::metricate::register_computed_gauge(#literal, #help, #label, #read)
+    }
+}

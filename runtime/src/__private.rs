@@ -661,7 +661,9 @@ impl ValueSite {
 #[linkme(crate = linkme)]
 pub static DECLARATIONS: [Declared];
 
+pub use crate::process::register_build_info;
 pub use linkme;
+pub use prometheus;
 
 /// One entry of [`DECLARATIONS`].
 #[derive(Clone, Copy)]

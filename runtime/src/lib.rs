@@ -37,6 +37,7 @@
 //! ```
 
 mod catalog;
+mod computed;
 mod family;
 #[cfg(feature = "axum")]
 pub mod http;
@@ -51,6 +52,7 @@ pub mod __private;
 pub use catalog::{
     catalog, Catalog, CatalogError, Conflict, FamilyInfo, LabelInfo, MetricKind, SiteInfo,
 };
+pub use computed::{register_computed_gauge, Reading};
 pub use label::LabelValue;
 pub use value::{Counter, CounterIncrement, Gauge, Histogram};
 
@@ -188,6 +190,59 @@ pub use metricate_macros::gauge;
 /// ```
 pub use metricate_macros::histogram;
 
+/// Registers a gauge computed when Prometheus scrapes, with its name (and label)
+/// checked at compile time: `computed_gauge!("NAME", help = "...", label = "LABEL",
+/// callback)`. The callback returns a number, an `Option` or `Result` of one, or,
+/// with `label`, a `Vec<(L, f64)>` whose `L` is a [`LabelValue`](trait@LabelValue).
+/// A callback that errs or panics leaves its gauge out of that scrape and counts
+/// in `metricate_callback_failures_total{metric="NAME"}` (collectors are
+/// gathered in no set order, so the count may show from the next scrape); the
+/// scrape goes on.
+/// Evaluates to `prometheus::Result<()>`: registering a name twice is an error.
+///
+/// ```
+/// use metricate::LabelValue;
+///
+/// #[derive(LabelValue)]
+/// enum State { Active, Idle }
+///
+/// metricate::computed_gauge!("doc_pool_connections", help = "Connections in the pool.", label = "state", || {
+///     vec![(State::Active, 3.0), (State::Idle, 5.0)]
+/// })
+/// .unwrap();
+/// metricate::computed_gauge!("doc_broken_gauge", || -> Result<f64, String> { Err("database down".into()) }).unwrap();
+///
+/// let text = metricate::render();
+/// assert!(text.contains(r#"doc_pool_connections{state="idle"} 5"#));
+/// assert!(!text.contains("doc_broken_gauge "));
+/// // Collectors are gathered in no set order: the failure may show from the next scrape.
+/// let text = metricate::render();
+/// assert!(text.contains(r#"metricate_callback_failures_total{metric="doc_broken_gauge"}"#));
+/// ```
+pub use metricate_macros::computed_gauge;
+
+/// Registers the `build_info` gauge of the calling package: 1, labelled with its
+/// name and version (from Cargo), the rustc version, and the git commit when the
+/// build sets `GIT_COMMIT` (e.g. `GIT_COMMIT=$(git rev-parse HEAD) cargo build`).
+/// With `process_start_time_seconds`, uptime is `time() - process_start_time_seconds`.
+/// Evaluates to `prometheus::Result<()>`: registering twice is an error.
+///
+/// ```
+/// metricate::register_build_info!().unwrap();
+/// let text = metricate::render();
+/// assert!(text.contains(r#"git_commit="#) && text.contains(r#"package="metricate""#));
+/// ```
+#[macro_export]
+macro_rules! register_build_info {
+    () => {
+        $crate::__private::register_build_info(
+            ::core::env!("CARGO_PKG_NAME"),
+            ::core::env!("CARGO_PKG_VERSION"),
+            ::core::option_env!("GIT_COMMIT"),
+        )
+    };
+}
+
 use std::sync::Mutex;
 
 /// The registry metricate registers its families in: the `prometheus` crate's
@@ -269,3 +324,7 @@ fn report_problem(problem: String) {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .push(problem);
 }
+
+#[cfg(all(doctest, feature = "axum"))]
+#[doc = include_str!("../../docs/runtime.md")]
+struct RuntimeGuideExamples;

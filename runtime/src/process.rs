@@ -180,6 +180,29 @@ fn max_open_files(limits: &str) -> Option<u64> {
         .ok()
 }
 
+/// The `build_info` gauge: 1, labelled with what was built. See
+/// [`register_build_info!`](crate::register_build_info).
+#[doc(hidden)]
+pub fn register_build_info(
+    package: &str,
+    version: &str,
+    git_commit: Option<&str>,
+) -> prometheus::Result<()> {
+    let gauge = prometheus::IntGaugeVec::new(
+        Opts::new("build_info", "The running build: 1, labelled with the package, its version, the rustc that built it and the git commit."),
+        &["package", "version", "rustc_version", "git_commit"],
+    )?;
+    gauge
+        .with_label_values(&[
+            package,
+            version,
+            env!("METRICATE_RUSTC_VERSION"),
+            git_commit.unwrap_or("unknown"),
+        ])
+        .set(1);
+    crate::registry().register(Box::new(gauge))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
