@@ -1,0 +1,120 @@
+//! Cost per call of each variant, on one thread and on two threads calling the
+//! same series; and the heap allocations per call, printed before the timings.
+
+use benches::counting::{self, CountingAllocator};
+use benches::{body, Route, Variant, WorkError, VARIANTS};
+use criterion::{criterion_group, criterion_main, Criterion};
+use std::hint::black_box;
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+/// (d) metricate. Here rather than in the library: metricate collects every
+/// annotated fn of a binary at link time, and the render binaries must hold only
+/// their own family.
+#[inline(never)]
+#[metricate::instrument_metric(
+    histogram = "bench_metricate_duration_seconds",
+    errors = "bench_metricate_errors_total",
+    labels(route = route)
+)]
+fn metricate_instrumented(route: Route, n: u64) -> Result<u64, WorkError> {
+    body(route, n)
+}
+
+/// Every variant, in table order.
+fn variants() -> Vec<Variant> {
+    let mut variants = VARIANTS.to_vec();
+    variants.insert(
+        3,
+        (
+            "d_metricate",
+            "#[metricate::instrument_metric]",
+            metricate_instrumented,
+        ),
+    );
+    variants
+}
+
+/// Allocations per call of every variant, after warm-up.
+fn allocations() {
+    benches::warm_up(&variants());
+    println!("allocations per call (after warm-up, mean over 100 000 calls)");
+    println!(
+        "{:<24} {:>12} {:>12}",
+        "variant", "allocs/call", "bytes/call"
+    );
+    for (id, _, variant) in variants() {
+        let (allocations, bytes) = counting::per_run(100_000, |n| {
+            let _ = black_box(variant(black_box(Route::Search), n));
+        });
+        println!("{id:<24} {allocations:>12.4} {bytes:>12.2}");
+    }
+    println!();
+}
+
+fn one_thread(c: &mut Criterion) {
+    allocations();
+    let mut group = c.benchmark_group("one_thread");
+    for (id, _, variant) in variants() {
+        group.bench_function(id, |b| {
+            let mut n = 0u64;
+            b.iter(|| {
+                n = n.wrapping_add(1);
+                variant(black_box(Route::Search), n)
+            });
+        });
+    }
+    group.finish();
+}
+
+/// Both threads call the variant with the same label value, so they hit the same
+/// series; the time reported is per call per thread (the mean of the two
+/// threads' own timings).
+fn two_threads(c: &mut Criterion) {
+    let mut group = c.benchmark_group("two_threads");
+    for (id, _, variant) in variants() {
+        group.bench_function(id, |b| {
+            b.iter_custom(|iters| {
+                let barrier = Barrier::new(2);
+                let elapsed: Vec<Duration> = std::thread::scope(|scope| {
+                    let handles: Vec<_> = (0..2u64)
+                        .map(|_| {
+                            let barrier = &barrier;
+                            scope.spawn(move || {
+                                barrier.wait();
+                                let started = Instant::now();
+                                for i in 0..iters {
+                                    let _ = black_box(variant(black_box(Route::Search), i));
+                                }
+                                started.elapsed()
+                            })
+                        })
+                        .collect();
+                    handles
+                        .into_iter()
+                        .map(|handle| handle.join().unwrap_or_default())
+                        .collect()
+                });
+                elapsed.iter().sum::<Duration>() / 2
+            });
+        });
+    }
+    group.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(60)
+}
+
+criterion_group! {
+    name = calls;
+    config = config();
+    targets = one_thread, two_threads
+}
+criterion_main!(calls);
