@@ -1,11 +1,12 @@
 //! What generated code calls into. Not part of the public API: names and
 //! signatures here change without notice.
 
-use crate::family::{self, Declaration, Kind};
+use crate::clock;
+use crate::family::Kind;
+use crate::store::{self, Arena, Declaration, Reading, Slot};
 use crate::LabelValue;
-use prometheus::{Histogram, IntCounter, IntGauge};
+use std::sync::atomic::AtomicU64;
 use std::sync::OnceLock;
-use std::time::Instant;
 
 /// What one annotated fn declares; a constant the macro writes.
 pub struct SiteDesc {
@@ -35,17 +36,20 @@ pub struct Site {
     table: OnceLock<Table>,
 }
 
-/// The handles of one label combination.
-struct Series {
-    histogram: Option<Histogram>,
-    calls: Option<IntCounter>,
-    in_flight: Option<IntGauge>,
-    /// One counter per `error_type` value, in [`Table::error_values`] order.
-    errors: Box<[IntCounter]>,
-}
-
+/// The cells of every label combination of one site, and where each metric's
+/// cells sit in a row. Rows are in mixed radix of the labels' ordinals.
 struct Table {
-    series: Box<[Series]>,
+    arena: &'static Arena,
+    rows: usize,
+    /// Words per row.
+    width: usize,
+    /// The histogram's first bucket, its bounds in clock ticks (inclusive).
+    histogram: Option<(usize, Box<[u64]>)>,
+    calls: Option<usize>,
+    in_flight: Option<usize>,
+    /// The first `errors` counter; one per `error_type` value.
+    errors: Option<usize>,
+    error_count: usize,
     panic_index: usize,
     cancelled_index: usize,
 }
@@ -120,94 +124,181 @@ impl SiteDesc {
 }
 
 impl Table {
-    /// Registers (or joins) the site's families and resolves a handle for every
-    /// combination of label values, so every series exists, at 0, from here on.
+    /// Lays out the site's cells, joins (or creates) its families and exports
+    /// every combination of label values, so every series exists, at 0, from here on.
     #[cold]
     fn build(
         desc: &SiteDesc,
         label_values: &[&'static [&'static str]],
         error_values: &'static [&'static str],
     ) -> Table {
+        let calibration = clock::calibration();
         let rows = row_count(label_values);
         let error_types = error_types(error_values);
         let position = |value: &str| error_types.iter().position(|v| *v == value).unwrap_or(0);
         let (panic_index, cancelled_index) = (position(PANIC), position(CANCELLED));
+        let bounds = desc.buckets();
+
+        // The row: histogram buckets (+Inf last) and sum, calls, in-flight, errors.
+        let mut width = 0;
+        let mut take = |present: bool, words: usize| {
+            present.then(|| {
+                width += words;
+                width - words
+            })
+        };
+        let histogram_first = take(desc.histogram.is_some(), bounds.len() + 2);
+        let calls = take(desc.calls.is_some(), 1);
+        let in_flight = take(desc.in_flight.is_some(), 1);
+        let errors = take(desc.errors.is_some(), error_types.len());
+        let arena = Arena::leaked(rows * width);
 
         let names = desc.all_label_names();
         let mut error_names = names.clone();
         error_names.push(ERROR_TYPE);
         let site = desc.location();
-        let family =
-            |name: Option<&'static str>, kind: Kind, help: String, label_names: &[&str]| {
-                family::resolve_reporting(&Declaration {
-                    name: name?,
-                    kind,
-                    help: &help,
-                    label_names,
-                    buckets: desc.buckets(),
-                    site: site.clone(),
-                })
-            };
-        let histogram = family(
-            desc.histogram,
-            Kind::Histogram,
-            desc.help_for(Role::Duration),
-            &names,
-        );
-        let calls = family(
-            desc.calls,
-            Kind::IntCounter,
-            desc.help_for(Role::Calls),
-            &names,
-        );
-        let in_flight = family(
-            desc.in_flight,
-            Kind::IntGauge,
-            desc.help_for(Role::InFlight),
-            &names,
-        );
-        let errors = family(
-            desc.errors,
-            Kind::IntCounter,
-            desc.help_for(Role::Errors),
-            &error_names,
-        );
-
-        let mut series = Vec::with_capacity(rows);
+        let join = |name: Option<&'static str>,
+                    kind: Kind,
+                    help: String,
+                    label_names: &[&str],
+                    bounds: &[f64]| {
+            store::join(&Declaration {
+                name: name?,
+                kind,
+                help: &help,
+                label_names,
+                bounds,
+                site: site.clone(),
+            })
+        };
+        let families = [
+            join(
+                desc.histogram,
+                Kind::Histogram,
+                desc.help_for(Role::Duration),
+                &names,
+                bounds,
+            ),
+            join(
+                desc.calls,
+                Kind::IntCounter,
+                desc.help_for(Role::Calls),
+                &names,
+                &[],
+            ),
+            join(
+                desc.in_flight,
+                Kind::IntGauge,
+                desc.help_for(Role::InFlight),
+                &names,
+                &[],
+            ),
+            join(
+                desc.errors,
+                Kind::IntCounter,
+                desc.help_for(Role::Errors),
+                &error_names,
+                &[],
+            ),
+        ];
         let mut values: Vec<&str> = Vec::with_capacity(error_names.len());
         for row in 0..rows {
             values.clear();
             push_row_values(row, label_values, &mut values);
             values.extend(desc.const_labels.iter().map(|(_, value)| *value));
-            let errors = match &errors {
-                Some(resolved) => error_types
-                    .iter()
-                    .filter_map(|error_type| {
-                        values.push(error_type);
-                        let counter = resolved.int_counter(&values);
-                        values.pop();
-                        counter
-                    })
-                    .collect(),
-                None => Box::default(),
-            };
-            series.push(Series {
-                histogram: histogram
-                    .as_ref()
-                    .and_then(|resolved| resolved.histogram(&values)),
-                calls: calls
-                    .as_ref()
-                    .and_then(|resolved| resolved.int_counter(&values)),
-                in_flight: in_flight
-                    .as_ref()
-                    .and_then(|resolved| resolved.int_gauge(&values)),
-                errors,
-            });
+            let base = row * width;
+            let [histogram_family, calls_family, in_flight_family, errors_family] = &families;
+            if let (Some(family), Some(first)) = (histogram_family, histogram_first) {
+                let ticks_per_second = calibration.ticks_per_second;
+                family.export(
+                    &values,
+                    Reading::Ticks {
+                        arena,
+                        first: base + first,
+                        ticks_per_second,
+                    },
+                );
+            }
+            if let (Some(family), Some(word)) = (calls_family, calls) {
+                family.export(
+                    &values,
+                    Reading::Count {
+                        arena,
+                        word: base + word,
+                    },
+                );
+            }
+            if let (Some(family), Some(word)) = (in_flight_family, in_flight) {
+                family.export(
+                    &values,
+                    Reading::Level {
+                        arena,
+                        word: base + word,
+                    },
+                );
+            }
+            if let (Some(family), Some(first)) = (errors_family, errors) {
+                for (index, error_type) in error_types.iter().enumerate() {
+                    values.push(error_type);
+                    family.export(
+                        &values,
+                        Reading::Count {
+                            arena,
+                            word: base + first + index,
+                        },
+                    );
+                    values.pop();
+                }
+            }
         }
+        // Bounds in ticks, so a call compares integers; rounding down keeps a
+        // duration exactly on a bound in that bound's bucket.
+        let tick_bounds = bounds
+            .iter()
+            .map(|bound| (bound * calibration.ticks_per_second) as u64)
+            .collect();
         Table {
-            series: series.into_boxed_slice(),
+            arena,
+            rows,
+            width,
+            histogram: histogram_first.map(|first| (first, tick_bounds)),
+            calls,
+            in_flight,
+            errors,
+            error_count: error_types.len(),
             panic_index,
             cancelled_index,
+        }
+    }
+
+    /// Records the end of a call in row `row`: its duration when it returned,
+    /// the call, the error, and the in-flight gauge back down.
+    #[inline]
+    fn end(&self, row: usize, duration: Option<u64>, error: Option<usize>) {
+        let slot = store::current_slot();
+        let base = row * self.width;
+        if let (Some(ticks), Some((first, bounds))) = (duration, &self.histogram) {
+            let bucket = store::bucket_of(bounds, ticks);
+            self.arena.add(slot, base + first + bucket, 1);
+            self.arena.add(slot, base + first + bounds.len() + 1, ticks);
+        }
+        if let Some(word) = self.calls {
+            self.arena.add(slot, base + word, 1);
+        }
+        if let (Some(first), Some(index)) = (self.errors, error) {
+            if index < self.error_count {
+                self.arena.add(slot, base + first + index, 1);
+            }
+        }
+        if let Some(word) = self.in_flight {
+            self.arena.add(slot, base + word, u64::MAX);
+        }
+    }
+
+    #[inline]
+    fn enter(&self, slot: Slot, row: usize) {
+        if let Some(word) = self.in_flight {
+            self.arena.add(slot, row * self.width + word, 1);
         }
     }
 }
@@ -289,9 +380,11 @@ fn push_row_values(
 /// when the call returns, dropped unfinished when it panics or its future is
 /// dropped. Either way the in-flight gauge comes back down.
 pub struct Guard {
-    series: Option<&'static Series>,
     table: &'static Table,
-    started: Instant,
+    /// The call's row, or `usize::MAX` when a hand-written `LabelValue` gave an
+    /// ordinal outside its values: the call is then not recorded.
+    row: usize,
+    started: u64,
     is_async: bool,
 }
 
@@ -305,14 +398,14 @@ impl Guard {
         is_async: bool,
     ) -> Guard {
         let table = site.table(label_values, error_values);
-        let series = table.series.get(row);
-        if let Some(gauge) = series.and_then(|series| series.in_flight.as_ref()) {
-            gauge.inc();
+        let row = if row < table.rows { row } else { usize::MAX };
+        if row != usize::MAX && table.in_flight.is_some() {
+            table.enter(store::current_slot(), row);
         }
         Guard {
-            series,
             table,
-            started: Instant::now(),
+            row,
+            started: clock::now(),
             is_async,
         }
     }
@@ -320,28 +413,11 @@ impl Guard {
     /// The call returned; `error` is the `error_type` index when it returned `Err`.
     #[inline]
     pub fn finish(self, error: Option<usize>) {
-        if let Some(series) = self.series {
-            if let Some(histogram) = &series.histogram {
-                histogram.observe(self.started.elapsed().as_secs_f64());
-            }
-            series.end(error);
+        if self.row != usize::MAX {
+            let duration = clock::now().saturating_sub(self.started);
+            self.table.end(self.row, Some(duration), error);
         }
         core::mem::forget(self);
-    }
-}
-
-impl Series {
-    #[inline]
-    fn end(&self, error: Option<usize>) {
-        if let Some(calls) = &self.calls {
-            calls.inc();
-        }
-        if let Some(counter) = error.and_then(|index| self.errors.get(index)) {
-            counter.inc();
-        }
-        if let Some(gauge) = &self.in_flight {
-            gauge.dec();
-        }
     }
 }
 
@@ -349,7 +425,7 @@ impl Drop for Guard {
     /// The call did not return: it panicked, or (async) its future was dropped.
     /// Not observed in the histogram: only completed calls have a duration.
     fn drop(&mut self) {
-        if let Some(series) = self.series {
+        if self.row != usize::MAX {
             // A sync call cannot be cancelled, so only async calls ask.
             let cancelled = self.is_async && !std::thread::panicking();
             let index = if cancelled {
@@ -357,7 +433,7 @@ impl Drop for Guard {
             } else {
                 self.table.panic_index
             };
-            series.end(Some(index));
+            self.table.end(self.row, None, Some(index));
         }
     }
 }
@@ -567,14 +643,6 @@ impl ValueSite {
 
     #[cold]
     fn build(&self, label_values: &[&'static [&'static str]]) -> ValueTable {
-        let resolved = family::resolve_reporting(&Declaration {
-            name: self.desc.name,
-            kind: self.desc.kind.family_kind(),
-            help: self.desc.help,
-            label_names: self.desc.label_names,
-            buckets: self.buckets(),
-            site: self.location(),
-        });
         let mut rows = row_count(label_values);
         if rows > VALUE_SITE_BUDGET
             || (rows == 0 && !label_values.iter().any(|values| values.is_empty()))
@@ -586,31 +654,65 @@ impl ValueSite {
             ));
             rows = 0;
         }
+        let bounds = self.buckets();
+        let family = store::join(&Declaration {
+            name: self.desc.name,
+            kind: self.desc.kind.family_kind(),
+            help: self.desc.help,
+            label_names: self.desc.label_names,
+            bounds,
+            site: self.location(),
+        });
         let mut values = Vec::with_capacity(label_values.len());
-        let mut row_values = |row| {
-            values.clear();
-            push_row_values(row, label_values, &mut values);
-            values.clone()
+        let mut export = |row: usize, reading: Reading| {
+            if let Some(family) = &family {
+                values.clear();
+                push_row_values(row, label_values, &mut values);
+                family.export(&values, reading);
+            }
         };
-        let resolved = resolved.as_ref();
         match self.desc.kind {
-            ValueKind::Counter => ValueTable::Counters(
-                (0..rows)
-                    .map(|row| crate::Counter(resolved.and_then(|r| r.counter(&row_values(row)))))
-                    .collect(),
-            ),
+            ValueKind::Counter => {
+                let arena = Arena::leaked(rows);
+                for row in 0..rows {
+                    export(row, Reading::FloatCount { arena, word: row });
+                }
+                ValueTable::Counters(
+                    (0..rows)
+                        .map(|word| crate::Counter::new(arena, word))
+                        .collect(),
+                )
+            }
             ValueKind::Gauge => ValueTable::Gauges(
                 (0..rows)
-                    .map(|row| crate::Gauge(resolved.and_then(|r| r.gauge(&row_values(row)))))
-                    .collect(),
-            ),
-            ValueKind::Histogram => ValueTable::Histograms(
-                (0..rows)
                     .map(|row| {
-                        crate::Histogram(resolved.and_then(|r| r.histogram(&row_values(row))))
+                        values.clear();
+                        push_row_values(row, label_values, &mut values);
+                        match &family {
+                            Some(family) => crate::Gauge::new(family.gauge_cell(&values)),
+                            None => crate::Gauge::new(Box::leak(Box::new(AtomicU64::new(0)))),
+                        }
                     })
                     .collect(),
             ),
+            ValueKind::Histogram => {
+                let width = bounds.len() + 2;
+                let arena = Arena::leaked(rows * width);
+                for row in 0..rows {
+                    export(
+                        row,
+                        Reading::Values {
+                            arena,
+                            first: row * width,
+                        },
+                    );
+                }
+                ValueTable::Histograms(
+                    (0..rows)
+                        .map(|row| crate::Histogram::new(arena, row * width, bounds))
+                        .collect(),
+                )
+            }
         }
     }
 
@@ -621,10 +723,8 @@ impl ValueSite {
         row: usize,
     ) -> &'static crate::Counter {
         match self.table(label_values) {
-            ValueTable::Counters(counters) => {
-                counters.get(row).unwrap_or(&crate::Counter::DETACHED)
-            }
-            _ => &crate::Counter::DETACHED,
+            ValueTable::Counters(counters) => counters.get(row).unwrap_or(&DETACHED_COUNTER),
+            _ => &DETACHED_COUNTER,
         }
     }
 
@@ -635,8 +735,8 @@ impl ValueSite {
         row: usize,
     ) -> &'static crate::Gauge {
         match self.table(label_values) {
-            ValueTable::Gauges(gauges) => gauges.get(row).unwrap_or(&crate::Gauge::DETACHED),
-            _ => &crate::Gauge::DETACHED,
+            ValueTable::Gauges(gauges) => gauges.get(row).unwrap_or(&DETACHED_GAUGE),
+            _ => &DETACHED_GAUGE,
         }
     }
 
@@ -648,9 +748,9 @@ impl ValueSite {
     ) -> &'static crate::Histogram {
         match self.table(label_values) {
             ValueTable::Histograms(histograms) => {
-                histograms.get(row).unwrap_or(&crate::Histogram::DETACHED)
+                histograms.get(row).unwrap_or(&DETACHED_HISTOGRAM)
             }
-            _ => &crate::Histogram::DETACHED,
+            _ => &DETACHED_HISTOGRAM,
         }
     }
 }

@@ -37,12 +37,14 @@
 //! ```
 
 mod catalog;
+mod clock;
 mod computed;
 mod family;
 #[cfg(feature = "axum")]
 pub mod http;
 mod label;
 mod process;
+mod store;
 mod value;
 
 #[doc(hidden)]
@@ -270,7 +272,13 @@ pub fn registry() -> &'static prometheus::Registry {
 pub fn init() {
     static INIT: std::sync::Once = std::sync::Once::new();
     INIT.call_once(|| {
+        if let Err(error) = registry().register(Box::new(store::OwnFamilies)) {
+            report_problem(format!(
+                "metricate's families could not join the registry: {error}"
+            ));
+        }
         catalog::register_declared();
+        gather_others();
         let registered = process::ProcessCollector::new()
             .and_then(|collector| registry().register(Box::new(collector)));
         if let Err(error) = registered {
@@ -279,6 +287,13 @@ pub fn init() {
             ));
         }
     });
+}
+
+/// The registry's families other than metricate's own, noting any name both use.
+fn gather_others() -> Vec<prometheus::proto::MetricFamily> {
+    let families = store::without_own_families(|| registry().gather());
+    store::note_names_taken(&families);
+    families
 }
 
 /// Every metric of [`registry`] in the Prometheus text format 0.0.4.
@@ -290,13 +305,18 @@ pub fn init() {
 pub fn render() -> String {
     use prometheus::Encoder;
     init();
-    let families = registry().gather();
+    // metricate's own families are written straight from their cells; the rest of
+    // the registry (HTTP, process, hand-registered metrics) goes through the
+    // `prometheus` encoder.
+    let families = gather_others();
+    let mut text = String::with_capacity(64 * 1024);
+    store::render_into(&mut text);
     let mut buffer = Vec::new();
-    // Encoding only fails on malformed families, which metricate never registers;
+    // Encoding only fails on malformed families, which are never registered;
     // whatever was written before such a failure is still returned.
     let _ = prometheus::TextEncoder::new().encode(&families, &mut buffer);
-    String::from_utf8(buffer)
-        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+    text.push_str(&String::from_utf8_lossy(&buffer));
+    text
 }
 
 /// Problems found while registering families at run time (a name declared twice

@@ -1,6 +1,9 @@
 //! Handles returned by [`counter!`](crate::counter), [`gauge!`](crate::gauge) and
 //! [`histogram!`](crate::histogram): one pre-resolved series each, no lookup.
 
+use crate::store::{self, Arena};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
 /// A counter series, from [`counter!`](crate::counter).
 ///
 /// ```
@@ -10,8 +13,10 @@
 /// tokens.inc_by(0.5);
 /// assert_eq!(tokens.get(), 121.5);
 /// ```
-#[derive(Debug)]
-pub struct Counter(pub(crate) Option<prometheus::Counter>);
+pub struct Counter {
+    arena: Option<&'static Arena>,
+    word: usize,
+}
 
 /// A gauge series, from [`gauge!`](crate::gauge).
 ///
@@ -22,8 +27,10 @@ pub struct Counter(pub(crate) Option<prometheus::Counter>);
 /// queued.sub(2.0);
 /// assert_eq!(queued.get(), 3.0);
 /// ```
-#[derive(Debug)]
-pub struct Gauge(pub(crate) Option<prometheus::Gauge>);
+pub struct Gauge {
+    /// The value's bits: a gauge is set, so it is one cell, not one per thread.
+    cell: Option<&'static AtomicU64>,
+}
 
 /// A histogram series, from [`histogram!`](crate::histogram).
 ///
@@ -32,20 +39,54 @@ pub struct Gauge(pub(crate) Option<prometheus::Gauge>);
 /// sizes.observe(2048.0);
 /// assert_eq!(sizes.sample_count(), 1);
 /// ```
-#[derive(Debug)]
-pub struct Histogram(pub(crate) Option<prometheus::Histogram>);
+pub struct Histogram {
+    arena: Option<&'static Arena>,
+    first: usize,
+    bounds: &'static [f64],
+}
+
+impl std::fmt::Debug for Counter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Counter")
+            .field("value", &self.get())
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Gauge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gauge").field("value", &self.get()).finish()
+    }
+}
+
+impl std::fmt::Debug for Histogram {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Histogram")
+            .field("count", &self.sample_count())
+            .field("sum", &self.sample_sum())
+            .finish()
+    }
+}
 
 impl Counter {
     /// A handle that records nothing: what a site whose family could not be
-    /// registered gets, so the caller's code still runs.
-    pub(crate) const DETACHED: Counter = Counter(None);
+    /// created gets, so the caller's code still runs.
+    pub(crate) const DETACHED: Counter = Counter {
+        arena: None,
+        word: 0,
+    };
+
+    pub(crate) fn new(arena: &'static Arena, word: usize) -> Counter {
+        Counter {
+            arena: Some(arena),
+            word,
+        }
+    }
 
     /// Adds 1.
     #[inline]
     pub fn inc(&self) {
-        if let Some(counter) = &self.0 {
-            counter.inc();
-        }
+        self.inc_by(1_u8);
     }
 
     /// Adds `amount`: any unsigned integer, or an `f64` (or `f32`). A counter only
@@ -53,54 +94,62 @@ impl Counter {
     #[inline]
     pub fn inc_by(&self, amount: impl CounterIncrement) {
         let amount = amount.into_increment();
-        if let (Some(counter), true) = (&self.0, amount >= 0.0) {
-            counter.inc_by(amount);
+        if let (Some(arena), true) = (self.arena, amount >= 0.0) {
+            arena.add_f64(store::current_slot(), self.word, amount);
         }
     }
 
     /// The current value.
     pub fn get(&self) -> f64 {
-        self.0.as_ref().map_or(0.0, prometheus::Counter::get)
+        self.arena.map_or(0.0, |arena| arena.total_f64(self.word))
     }
 }
 
 impl Gauge {
-    pub(crate) const DETACHED: Gauge = Gauge(None);
+    pub(crate) const DETACHED: Gauge = Gauge { cell: None };
 
-    fn with(&self, update: impl FnOnce(&prometheus::Gauge)) {
-        if let Some(gauge) = &self.0 {
-            update(gauge);
+    pub(crate) fn new(cell: &'static AtomicU64) -> Gauge {
+        Gauge { cell: Some(cell) }
+    }
+
+    fn update(&self, change: impl Fn(f64) -> f64) {
+        if let Some(cell) = self.cell {
+            let _ = cell.fetch_update(Relaxed, Relaxed, |bits| {
+                Some(change(f64::from_bits(bits)).to_bits())
+            });
         }
     }
 
     /// Sets the value.
     #[inline]
     pub fn set(&self, value: f64) {
-        self.with(|gauge| gauge.set(value));
+        if let Some(cell) = self.cell {
+            cell.store(value.to_bits(), Relaxed);
+        }
     }
 
     /// Adds 1.
     #[inline]
     pub fn inc(&self) {
-        self.with(prometheus::Gauge::inc);
+        self.add(1.0);
     }
 
     /// Subtracts 1.
     #[inline]
     pub fn dec(&self) {
-        self.with(prometheus::Gauge::dec);
+        self.add(-1.0);
     }
 
     /// Adds `value`.
     #[inline]
     pub fn add(&self, value: f64) {
-        self.with(|gauge| gauge.add(value));
+        self.update(|current| current + value);
     }
 
     /// Subtracts `value`.
     #[inline]
     pub fn sub(&self, value: f64) {
-        self.with(|gauge| gauge.sub(value));
+        self.update(|current| current - value);
     }
 
     /// Sets the value to the current Unix time in seconds, as for
@@ -114,33 +163,51 @@ impl Gauge {
 
     /// The current value.
     pub fn get(&self) -> f64 {
-        self.0.as_ref().map_or(0.0, prometheus::Gauge::get)
+        self.cell
+            .map_or(0.0, |cell| f64::from_bits(cell.load(Relaxed)))
     }
 }
 
 impl Histogram {
-    pub(crate) const DETACHED: Histogram = Histogram(None);
+    pub(crate) const DETACHED: Histogram = Histogram {
+        arena: None,
+        first: 0,
+        bounds: &[],
+    };
 
-    /// Records one observation, in the unit the metric's name ends with.
+    pub(crate) fn new(arena: &'static Arena, first: usize, bounds: &'static [f64]) -> Histogram {
+        Histogram {
+            arena: Some(arena),
+            first,
+            bounds,
+        }
+    }
+
+    /// Records one observation, in the unit the metric's name ends with. NaN is
+    /// ignored.
     #[inline]
     pub fn observe(&self, value: f64) {
-        if let Some(histogram) = &self.0 {
-            histogram.observe(value);
+        if let (Some(arena), false) = (self.arena, value.is_nan()) {
+            let slot = store::current_slot();
+            arena.add(slot, self.first + store::bucket_of(self.bounds, value), 1);
+            arena.add_f64(slot, self.first + self.bounds.len() + 1, value);
         }
     }
 
     /// How many observations were recorded.
     pub fn sample_count(&self) -> u64 {
-        self.0
-            .as_ref()
-            .map_or(0, prometheus::Histogram::get_sample_count)
+        self.arena.map_or(0, |arena| {
+            (0..=self.bounds.len()).fold(0u64, |count, bucket| {
+                count.wrapping_add(arena.total(self.first + bucket))
+            })
+        })
     }
 
     /// The sum of the observations.
     pub fn sample_sum(&self) -> f64 {
-        self.0
-            .as_ref()
-            .map_or(0.0, prometheus::Histogram::get_sample_sum)
+        self.arena.map_or(0.0, |arena| {
+            arena.total_f64(self.first + self.bounds.len() + 1)
+        })
     }
 }
 
