@@ -180,16 +180,18 @@ fn generate(kind: MetricKind, args: &ValueArgs) -> TokenStream {
         .iter()
         .map(|label| (label.ty.as_ref(), label.value.clone()))
         .collect();
-    let row = crate::expand::label_row(&labels);
+    let row = crate::expand::label_row(&labels, None);
     let accessor = match kind {
         MetricKind::Counter => quote!(counter),
         MetricKind::Gauge => quote!(gauge),
         MetricKind::Histogram => quote!(histogram),
     };
+    let declare = crate::expand::declare_attributes("VALUE_SITES");
     let location = name.span();
     let file = quote_spanned!(location=> ::core::file!());
     let line = quote_spanned!(location=> ::core::line!());
     quote! {{
+        #declare
         static __METRICATE_SITE: ::metricate::__private::ValueSite = ::metricate::__private::ValueSite::new(
             ::metricate::__private::ValueSiteDesc {
                 kind: ::metricate::__private::ValueKind::#kind_variant,
@@ -203,13 +205,9 @@ fn generate(kind: MetricKind, args: &ValueArgs) -> TokenStream {
             },
             #label_values,
         );
-        #[::metricate::__private::linkme::distributed_slice(::metricate::__private::DECLARATIONS)]
-        #[linkme(crate = ::metricate::__private::linkme)]
-        static __METRICATE_DECLARED: ::metricate::__private::Declared =
-            ::metricate::__private::Declared::Value(&__METRICATE_SITE);
         #budget
         #row
-        __METRICATE_SITE.#accessor(&__metricate_label_values, __metricate_row)
+        __METRICATE_SITE.#accessor(&__metricate_label_values[..], __metricate_row)
     }}
 }
 

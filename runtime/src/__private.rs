@@ -755,22 +755,20 @@ impl ValueSite {
     }
 }
 
-/// Every site any metricate macro declares, in every crate linked into the
-/// binary, collected by the linker.
+/// Every `#[instrument_metric]` site in every crate linked into the binary,
+/// collected by the linker: each site is itself an element of this slice.
 #[linkme::distributed_slice]
 #[linkme(crate = linkme)]
-pub static DECLARATIONS: [Declared];
+pub static FUNCTION_SITES: [Site];
+
+/// Every `counter!`, `gauge!` and `histogram!` site, likewise.
+#[linkme::distributed_slice]
+#[linkme(crate = linkme)]
+pub static VALUE_SITES: [ValueSite];
 
 pub use crate::process::register_build_info;
 pub use linkme;
 pub use prometheus;
-
-/// One entry of [`DECLARATIONS`].
-#[derive(Clone, Copy)]
-pub enum Declared {
-    Function(&'static Site),
-    Value(&'static ValueSite),
-}
 
 /// The label values a closure projects a parameter to, in a constant.
 pub const fn values_of<P: ?Sized, T: LabelValue + ?Sized, F: Fn(&P) -> &T>(
@@ -798,3 +796,23 @@ pub fn require_label_value<T: LabelValue + ?Sized>(_value: &T) {}
 pub static DETACHED_COUNTER: crate::Counter = crate::Counter::DETACHED;
 pub static DETACHED_GAUGE: crate::Gauge = crate::Gauge::DETACHED;
 pub static DETACHED_HISTOGRAM: crate::Histogram = crate::Histogram::DETACHED;
+
+/// The labels' value sets, after checking at compile time (in the `const` item
+/// that calls it) that the product of their counts is within the budget. One
+/// call rather than an `assert!` item per fn keeps type-checking cheap.
+pub const fn within_budget(
+    label_values: &'static [&'static [&'static str]],
+    max_series: usize,
+    message: &'static str,
+) -> &'static [&'static [&'static str]] {
+    let mut series = 1usize;
+    let mut index = 0;
+    while index < label_values.len() {
+        series = series.saturating_mul(label_values[index].len());
+        index += 1;
+    }
+    if series > max_series {
+        panic!("{}", message);
+    }
+    label_values
+}

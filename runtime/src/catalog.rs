@@ -1,7 +1,9 @@
 //! The metric catalogue: every family any metricate macro declares anywhere in
 //! the binary, known at start because the linker collects the declarations.
 
-use crate::__private::{error_types, Declared, Role, Site, ValueSite, DECLARATIONS, ERROR_TYPE};
+use crate::__private::{
+    error_types, Role, Site, ValueSite, ERROR_TYPE, FUNCTION_SITES, VALUE_SITES,
+};
 use crate::family::Kind;
 use std::fmt;
 
@@ -381,11 +383,22 @@ pub(crate) fn register_declared() {
 
 /// The declarations sorted by file and line: the linker's order is arbitrary,
 /// and "the first declaration wins" must mean the first in the source.
-fn in_source_order() -> Vec<&'static Declared> {
-    let mut declarations: Vec<&'static Declared> = DECLARATIONS.iter().collect();
+fn in_source_order() -> Vec<Declared> {
+    let mut declarations: Vec<Declared> = FUNCTION_SITES
+        .iter()
+        .map(Declared::Function)
+        .chain(VALUE_SITES.iter().map(Declared::Value))
+        .collect();
     declarations.sort_by_key(|declared| match declared {
         Declared::Function(site) => (site.desc.file, site.desc.line),
         Declared::Value(site) => (site.desc.file, site.desc.line),
     });
     declarations
+}
+
+/// A site of either kind.
+#[derive(Clone, Copy)]
+enum Declared {
+    Function(&'static Site),
+    Value(&'static ValueSite),
 }
