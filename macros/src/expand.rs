@@ -57,7 +57,6 @@ fn generate(args: &Args, checked: &Checked<'_>, func: &ItemFn) -> TokenStream {
         block,
     } = func;
     let site = declarations(args, checked, func);
-    let budget = TokenStream::new();
     let start = start_guard(args, checked, func);
     let finish = finish_guard(args);
     let body = match checked.body {
@@ -74,13 +73,12 @@ fn generate(args: &Args, checked: &Checked<'_>, func: &ItemFn) -> TokenStream {
             #finish
             __metricate_result
         },
-        BodyKind::AsyncTrait => return generate_async_trait(func, &site, &budget, &start, &finish),
+        BodyKind::AsyncTrait => return generate_async_trait(func, &site, &start, &finish),
     };
     quote! {
         #(#attrs)*
         #vis #sig {
             #site
-            #budget
             #body
         }
     }
@@ -91,7 +89,6 @@ fn generate(args: &Args, checked: &Checked<'_>, func: &ItemFn) -> TokenStream {
 fn generate_async_trait(
     func: &ItemFn,
     site: &TokenStream,
-    budget: &TokenStream,
     start: &TokenStream,
     finish: &TokenStream,
 ) -> TokenStream {
@@ -124,7 +121,6 @@ fn generate_async_trait(
         #(#attrs)*
         #vis #sig {
             #site
-            #budget
             #(#stmts)*
         }
     }

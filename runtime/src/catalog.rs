@@ -220,18 +220,7 @@ impl Builder {
             module_path: desc.module_path,
             function: Some(desc.function),
         };
-        let mut labels: Vec<LabelInfo> = desc
-            .label_names
-            .iter()
-            .enumerate()
-            .map(|(index, name)| LabelInfo {
-                name,
-                values: site
-                    .label_values
-                    .and_then(|values| values.get(index))
-                    .map(|values| values.to_vec()),
-            })
-            .collect();
+        let mut labels = label_infos(desc.label_names, site.label_values);
         labels.extend(desc.const_labels.iter().map(|(name, value)| LabelInfo {
             name,
             values: Some(vec![*value]),
@@ -265,18 +254,7 @@ impl Builder {
 
     fn add_value(&mut self, site: &ValueSite) {
         let desc = &site.desc;
-        let labels = desc
-            .label_names
-            .iter()
-            .enumerate()
-            .map(|(index, name)| LabelInfo {
-                name,
-                values: site
-                    .label_values
-                    .and_then(|values| values.get(index))
-                    .map(|values| values.to_vec()),
-            })
-            .collect();
+        let labels = label_infos(desc.label_names, site.label_values);
         let kind = desc.kind.family_kind();
         let buckets = (kind == Kind::Histogram).then(|| site.buckets().to_vec());
         let info = SiteInfo {
@@ -368,6 +346,23 @@ impl Builder {
         }
         family.sites.push(site);
     }
+}
+
+/// A site's labels, with their value sets when they are known at compile time.
+fn label_infos(
+    names: &'static [&'static str],
+    values: Option<&'static [&'static [&'static str]]>,
+) -> Vec<LabelInfo> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(index, name)| LabelInfo {
+            name,
+            values: values
+                .and_then(|values| values.get(index))
+                .map(|values| values.to_vec()),
+        })
+        .collect()
 }
 
 /// Registers every declared family and creates every series whose values are
