@@ -14,7 +14,7 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::{LazyLock, Mutex, PoisonError};
+use std::sync::{LazyLock, Mutex, OnceLock, PoisonError};
 
 /// How many threads can have a slot of their own: twice the parallelism, so a
 /// runtime's workers and a few helpers each get one, within 4..=64.
@@ -126,18 +126,18 @@ fn assign_slot() -> usize {
     code
 }
 
-/// Cells of 64 bits, one region of `words` per slot.
+/// Cells of 64 bits, one region of `words` per slot. A slot's region is
+/// allocated when a thread holding that slot first writes to this arena, so
+/// memory grows with the threads that use a site, not with the machine's size.
 pub(crate) struct Arena {
-    cells: Box<[AtomicU64]>,
+    regions: Box<[OnceLock<Box<[AtomicU64]>>]>,
     words: usize,
 }
 
 impl Arena {
     pub(crate) fn new(words: usize) -> Arena {
         Arena {
-            cells: (0..words * slot_count())
-                .map(|_| AtomicU64::new(0))
-                .collect(),
+            regions: (0..slot_count()).map(|_| OnceLock::new()).collect(),
             words,
         }
     }
@@ -150,10 +150,9 @@ impl Arena {
 
     #[inline]
     fn cell(&self, slot: Slot, word: usize) -> Option<&AtomicU64> {
-        if word >= self.words {
-            return None;
-        }
-        self.cells.get(slot.index * self.words + word)
+        let region = self.regions.get(slot.index)?;
+        let region = region.get_or_init(|| (0..self.words).map(|_| AtomicU64::new(0)).collect());
+        region.get(word)
     }
 
     /// Adds `amount` (wrapping: a gauge adds `u64::MAX` to go down by one).
@@ -181,19 +180,25 @@ impl Arena {
         }
     }
 
+    /// A cell of every region written so far.
+    fn cells(&self, word: usize) -> impl Iterator<Item = &AtomicU64> {
+        self.regions
+            .iter()
+            .filter_map(move |region| region.get()?.get(word))
+    }
+
     /// The sum of a cell over every slot.
     pub(crate) fn total(&self, word: usize) -> u64 {
-        (0..slot_count())
-            .filter_map(|slot| self.cells.get(slot * self.words + word))
+        self.cells(word)
             .fold(0u64, |sum, cell| sum.wrapping_add(cell.load(Relaxed)))
     }
 
     /// The sum of a float cell over every slot.
     pub(crate) fn total_f64(&self, word: usize) -> f64 {
-        (0..slot_count())
-            .filter_map(|slot| self.cells.get(slot * self.words + word))
-            .map(|cell| f64::from_bits(cell.load(Relaxed)))
-            .sum()
+        // A fold from +0.0: `Sum` starts from -0.0, which would print as `-0`
+        // for a series nothing has written yet.
+        self.cells(word)
+            .fold(0.0, |sum, cell| sum + f64::from_bits(cell.load(Relaxed)))
     }
 }
 
@@ -825,6 +830,11 @@ mod tests {
         assert_eq!(arena.total(0), 7);
         assert_eq!(arena.total(1) as i64, -1);
         let floats = Arena::new(1);
+        assert_eq!(
+            floats.total_f64(0).to_string(),
+            "0",
+            "no region written yet"
+        );
         floats.add_f64(shared, 0, 0.5);
         floats.add_f64(exclusive, 0, 0.25);
         assert_eq!(floats.total_f64(0), 0.75);
