@@ -497,9 +497,14 @@ fn write_series(out: &mut String, name: &str, bounds: &[f64], series: &Series) {
     if !series.more.is_empty() {
         match series.value(bounds) {
             Value::Number(number) => write_sample(out, name, "", labels, "", Float(number)),
-            Value::Histogram { buckets, sum } => {
-                write_buckets(out, name, labels, bounds, &buckets, sum)
-            }
+            Value::Histogram { buckets, sum } => write_buckets(
+                out,
+                name,
+                labels,
+                bounds,
+                |bucket| buckets.get(bucket).copied().unwrap_or(0),
+                sum,
+            ),
         }
         return;
     }
@@ -529,11 +534,25 @@ fn write_series(out: &mut String, name: &str, bounds: &[f64], series: &Series) {
             ticks_per_second,
         } => {
             let sum = arena.total(first + bounds.len() + 1) as f64 / ticks_per_second;
-            write_histogram(out, name, labels, bounds, arena, first, sum);
+            write_buckets(
+                out,
+                name,
+                labels,
+                bounds,
+                |bucket| arena.total(first + bucket),
+                sum,
+            );
         }
         Reading::Values { arena, first } => {
             let sum = arena.total_f64(first + bounds.len() + 1);
-            write_histogram(out, name, labels, bounds, arena, first, sum);
+            write_buckets(
+                out,
+                name,
+                labels,
+                bounds,
+                |bucket| arena.total(first + bucket),
+                sum,
+            );
         }
     }
 }
@@ -604,46 +623,25 @@ impl Series {
     }
 }
 
+/// A histogram's lines: `count(b)` is the number in bucket `b` (not
+/// cumulative), `+Inf` being bucket `bounds.len()`.
 fn write_buckets(
     out: &mut String,
     name: &str,
     labels: &str,
     bounds: &[f64],
-    buckets: &[u64],
-    sum: f64,
-) {
-    let mut cumulative = 0u64;
-    let mut le = String::new();
-    for (bound, count) in bounds.iter().zip(buckets) {
-        cumulative = cumulative.wrapping_add(*count);
-        le.clear();
-        let _ = write!(le, "le=\"{}\"", Float(*bound));
-        write_sample(out, name, "_bucket", labels, &le, cumulative);
-    }
-    cumulative = cumulative.wrapping_add(buckets.last().copied().unwrap_or(0));
-    write_sample(out, name, "_bucket", labels, "le=\"+Inf\"", cumulative);
-    write_sample(out, name, "_sum", labels, "", Float(sum));
-    write_sample(out, name, "_count", labels, "", cumulative);
-}
-
-fn write_histogram(
-    out: &mut String,
-    name: &str,
-    labels: &str,
-    bounds: &[f64],
-    arena: &Arena,
-    first: usize,
+    count: impl Fn(usize) -> u64,
     sum: f64,
 ) {
     let mut cumulative = 0u64;
     let mut le = String::new();
     for (index, bound) in bounds.iter().enumerate() {
-        cumulative = cumulative.wrapping_add(arena.total(first + index));
+        cumulative = cumulative.wrapping_add(count(index));
         le.clear();
         let _ = write!(le, "le=\"{}\"", Float(*bound));
         write_sample(out, name, "_bucket", labels, &le, cumulative);
     }
-    cumulative = cumulative.wrapping_add(arena.total(first + bounds.len()));
+    cumulative = cumulative.wrapping_add(count(bounds.len()));
     write_sample(out, name, "_bucket", labels, "le=\"+Inf\"", cumulative);
     write_sample(out, name, "_sum", labels, "", Float(sum));
     write_sample(out, name, "_count", labels, "", cumulative);
