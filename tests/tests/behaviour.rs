@@ -531,7 +531,7 @@ async fn async_fns_in_trait_impls_are_instrumented_and_stay_send() {
     };
     let boxed = assert_send(mailer.notify(Tier::Premium));
     // The future is built but not polled: nothing is timed yet.
-    tokio::time::sleep(Duration::from_millis(40)).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(boxed.await.ok(), Some(1));
     let text = metricate::render();
     let count = metricate_tests::sample_in(
@@ -545,9 +545,10 @@ async fn async_fns_in_trait_impls_are_instrumented_and_stay_send() {
         &[("tier", "premium")],
     );
     assert_eq!(count, Some(1.0));
-    // The inner future's 30 ms are timed, not the 40 ms the boxed future waited.
+    // The inner future's 30 ms are timed, not the 400 ms the boxed future waited
+    // before its first poll: the gap keeps a loaded machine's late wake-ups apart.
     let sum = sum.unwrap_or_default();
-    assert!((0.025..0.040).contains(&sum), "timed {sum} s");
+    assert!((0.025..0.4).contains(&sum), "timed {sum} s");
 
     assert!(Pager.notify_later(Tier::Basic).await.is_err());
     assert_eq!(
