@@ -1,6 +1,7 @@
 //! `#[derive(LabelValue)]`: each variant of an enum is one label value.
 
-use crate::validate::to_snake_case;
+use crate::case::to_snake_case;
+use crate::rules;
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{Data, DeriveInput, LitStr};
@@ -33,6 +34,13 @@ fn expand(input: &DeriveInput) -> Result<TokenStream, Vec<syn::Error>> {
     let mut arms = Vec::new();
     for (index, variant) in data.variants.iter().enumerate() {
         let (value, span, help) = match renamed(&variant.attrs) {
+            Ok(Some(rename)) if rename.value().is_empty() => {
+                let what = format!("the label value of `{}`", variant.ident);
+                if let Err(violation) = rules::label_value(&what, "") {
+                    errors.push(violation.at(rename.span()));
+                }
+                continue;
+            }
             Ok(Some(rename)) => (
                 rename.value(),
                 rename.span(),
@@ -68,7 +76,14 @@ fn expand(input: &DeriveInput) -> Result<TokenStream, Vec<syn::Error>> {
     }
     let name = &input.ident;
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
-    let values = values.iter().map(|(value, _)| value);
+    let values: Vec<&String> = values.iter().map(|(value, _)| value).collect();
+    // `Option<T>` labels take `T`'s values and `"none"`: a constant only the
+    // derive can write out, since a generic `const` cannot concatenate slices.
+    let with_none = (!values.iter().any(|value| *value == "none")).then(|| {
+        quote! {
+            const VALUES_WITH_NONE: &'static [&'static str] = &[#(#values,)* "none"];
+        }
+    });
     let index_body = if arms.is_empty() {
         quote! { match *self {} }
     } else {
@@ -78,6 +93,7 @@ fn expand(input: &DeriveInput) -> Result<TokenStream, Vec<syn::Error>> {
         #[automatically_derived]
         impl #impl_generics ::metricate::LabelValue for #name #type_generics #where_clause {
             const VALUES: &'static [&'static str] = &[#(#values),*];
+            #with_none
 
             #[inline]
             fn index(&self) -> usize {

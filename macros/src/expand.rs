@@ -1,26 +1,47 @@
-//! Code generation for `#[instrument_metric]`. Everything here has been checked:
+//! Code generation for `#[instrument_metric]`, from a [`Checked`] annotation:
 //! expansion never fails.
 //!
-//! The generated code is thin. One `static` per fn describes its metrics and holds
-//! the table of pre-resolved handles (built once); a call computes its row from the
-//! labels' ordinals and starts a guard that records on `finish`, or on `Drop` when
-//! the call panics or its future is dropped.
+//! The generated code is thin. One `static` per fn describes its metrics and
+//! holds its table of series (built once); a call computes its row from the
+//! labels' ordinals and starts a guard that records when the call ends. How the
+//! body is wrapped decides what compiles, so each wrapper keeps the body's
+//! meaning:
+//!
+//! - a sync fn whose result need not be seen: the body runs in place, untouched,
+//!   and the guard records on `Drop` (a return, or a panic while unwinding);
+//! - a sync fn whose `Result` is classified: the body becomes a `move` closure
+//!   passed to a fn that takes `FnOnce() -> R`, so the closure's signature and
+//!   kind come from `R` (coercions to the declared type and reborrows of `&mut
+//!   self` compile as in the fn);
+//! - an `async fn`: the body runs in an inner `async` block whose output type is
+//!   fixed to the fn's before any user `return` is checked (as `#[async_trait]`
+//!   does), so those returns coerce too;
+//! - `#[async_trait]`'s boxed future: its own statements stay first, the user's
+//!   run in the timed region;
+//! - a fn returning a future: the guard starts with the call and moves into a
+//!   future that awaits the returned one.
 
-use crate::parse::{self, Args, MetricName};
-use crate::validate::{self, BodyKind, CheckScope, Checked, LabelSource};
-use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use crate::check::{self, Checked, ErrorSource, LabelSource, LabelType, Projection};
+use crate::diagnostics::spanning;
+use crate::link::Slice;
+use crate::parse;
+use crate::signature::{self, BodyKind};
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
-use syn::{Block, ItemFn};
+use syn::{AttrStyle, Attribute, ItemFn, ReturnType, Stmt, Type};
 
 pub(crate) fn instrument_metric(args: TokenStream, item: TokenStream) -> TokenStream {
     let func: ItemFn = match syn::parse2(item.clone()) {
         Ok(func) => func,
+        // A fn whose body does not parse: give it back as it is, so rustc reports
+        // the real syntax error where it is.
+        Err(_) if ends_in_a_body(&item) => return item,
         Err(_) => {
             // On the item's keyword (`struct`, `fn` of a bodiless fn, ...), past its
             // attributes and visibility.
             let keyword = item.clone().into_iter().find_map(|token| match token {
-                proc_macro2::TokenTree::Ident(ident) if ident != "pub" => Some(ident.span()),
+                TokenTree::Ident(ident) if ident != "pub" => Some(ident.span()),
                 _ => None,
             });
             let error = syn::Error::new(
@@ -32,14 +53,25 @@ pub(crate) fn instrument_metric(args: TokenStream, item: TokenStream) -> TokenSt
         }
     };
     let (args, mut errors) = parse::parse_args(args);
-    match validate::check(&args, &func, !errors.is_empty()) {
-        Ok(checked) if errors.is_empty() => generate(&args, &checked, &func),
+    match check::check(&args, &func, !errors.is_empty()) {
+        Ok(checked) if errors.is_empty() => generate(&checked),
         Ok(_) => with_errors(&errors, &func),
         Err(more) => {
             errors.extend(more);
             with_errors(&errors, &func)
         }
     }
+}
+
+/// `fn name(..) .. { .. }`: a `fn` keyword, and a brace group last.
+fn ends_in_a_body(item: &TokenStream) -> bool {
+    let tokens: Vec<TokenTree> = item.clone().into_iter().collect();
+    let has_fn = tokens
+        .iter()
+        .any(|token| matches!(token, TokenTree::Ident(ident) if ident == "fn"));
+    let ends_in_braces = matches!(tokens.last(),
+        Some(TokenTree::Group(group)) if group.delimiter() == proc_macro2::Delimiter::Brace);
+    has_fn && ends_in_braces
 }
 
 /// The errors, and the user's fn unchanged: one mistake must not cascade into
@@ -49,132 +81,216 @@ fn with_errors(errors: &[syn::Error], func: &ItemFn) -> TokenStream {
     quote! { #(#errors)* #func }
 }
 
-fn generate(args: &Args, checked: &Checked<'_>, func: &ItemFn) -> TokenStream {
-    let ItemFn {
-        attrs,
-        vis,
-        sig,
-        block,
-    } = func;
-    let site = declarations(args, checked, func);
-    let start = start_guard(args, checked, func);
-    let finish = finish_guard(args);
+fn generate(checked: &Checked<'_>) -> TokenStream {
+    let func = checked.func;
+    let (outer, inner): (Vec<&Attribute>, Vec<&Attribute>) = func
+        .attrs
+        .iter()
+        .partition(|attr| matches!(attr.style, AttrStyle::Outer));
+    let ItemFn { vis, sig, .. } = func;
+    let items = declarations(checked);
     let body = match checked.body {
-        BodyKind::Sync => quote! {
-            #start
-            #[allow(clippy::redundant_closure_call)]
-            let __metricate_result = (move || #block)();
-            #finish
-            __metricate_result
-        },
-        BodyKind::Async => quote! {
-            #start
-            let __metricate_result = async move #block.await;
-            #finish
-            __metricate_result
-        },
-        BodyKind::AsyncTrait => return generate_async_trait(func, &site, &start, &finish),
+        BodyKind::Sync if checked.needs_result() => {
+            sync_in_closure(checked, &start_guard(checked, DropMeans::Panic))
+        }
+        BodyKind::Sync => sync_in_place(checked, &start_guard(checked, DropMeans::Returned)),
+        BodyKind::Async => async_body(checked, &start_guard(checked, DropMeans::Cancelled)),
+        BodyKind::AsyncTrait => async_trait_body(checked),
+        BodyKind::ReturnedFuture { boxed } => {
+            returned_future(checked, &start_guard(checked, DropMeans::Cancelled), boxed)
+        }
     };
     quote! {
-        #(#attrs)*
+        #(#outer)*
         #vis #sig {
-            #site
+            #(#inner)*
+            #items
             #body
         }
     }
 }
 
-/// For a fn that `#[async_trait]` already expanded, time the inner future, not the
-/// boxing: the guard starts at the first poll, inside `Box::pin(async move { .. })`.
-fn generate_async_trait(
-    func: &ItemFn,
-    site: &TokenStream,
-    start: &TokenStream,
-    finish: &TokenStream,
-) -> TokenStream {
-    let ItemFn {
-        attrs,
-        vis,
-        sig,
-        block,
-    } = func;
-    let mut block: Block = (**block).clone();
-    if let Some(syn::Stmt::Expr(syn::Expr::Call(call), None)) = block.stmts.last_mut() {
-        if let Some(syn::Expr::Async(future)) = call.args.first_mut() {
-            // `#[async_trait]` first moves the parameters into the future
-            // (`let x = x;`, `let __self = self;`): the labels are read after that,
-            // so those bindings stay used, and the rest is what gets timed.
-            let stmts = std::mem::take(&mut future.block.stmts);
-            let split = leading_parameter_moves(&stmts);
-            let (moves, rest) = stmts.split_at(split);
-            future.block = syn::parse_quote!({
-                #(#moves)*
-                #start
-                let __metricate_result = async move { #(#rest)* }.await;
-                #finish
-                __metricate_result
-            });
-        }
+/// What a guard dropped without `finish` means, besides a panic.
+#[derive(Clone, Copy)]
+enum DropMeans {
+    /// The body ran in place and returned (it is never finished by hand).
+    Returned,
+    /// Nothing else: a closure always returns through `finish`.
+    Panic,
+    /// The future was dropped before it completed.
+    Cancelled,
+}
+
+impl ToTokens for DropMeans {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let variant = match self {
+            DropMeans::Returned => quote!(Returned),
+            DropMeans::Panic => quote!(Panic),
+            DropMeans::Cancelled => quote!(Cancelled),
+        };
+        tokens.extend(quote!(::metricate::__private::DropMeans::#variant));
     }
-    let stmts = &block.stmts;
+}
+
+/// A sync fn whose result is not needed: the guard, then the body unchanged.
+fn sync_in_place(checked: &Checked<'_>, start: &TokenStream) -> TokenStream {
+    let stmts = &checked.func.block.stmts;
     quote! {
-        #(#attrs)*
-        #vis #sig {
-            #site
-            #(#stmts)*
-        }
+        #start
+        #(#stmts)*
     }
 }
 
-/// How many of the future's first statements are `#[async_trait]`'s own: the
-/// early-return type hint and the `let x = x;` moves of the parameters.
-fn leading_parameter_moves(stmts: &[syn::Stmt]) -> usize {
-    stmts
-        .iter()
-        .take_while(|stmt| match stmt {
-            syn::Stmt::Local(local) => matches!(
-                local.init.as_ref().map(|init| &*init.expr),
-                Some(syn::Expr::Path(path)) if path.path.get_ident().is_some()
-            ),
-            syn::Stmt::Expr(syn::Expr::If(_), None) => true,
-            _ => false,
-        })
-        .count()
+/// A sync fn whose `Result` is classified: the body in a closure whose signature
+/// and kind (`FnOnce`) are deduced from the fn's output.
+fn sync_in_closure(checked: &Checked<'_>, start: &TokenStream) -> TokenStream {
+    let block = &checked.func.block;
+    let output = inferred_output(checked.func);
+    let finish = finish_guard(checked);
+    quote! {
+        #start
+        let __metricate_result = ::metricate::__private::call::<#output, _>(move || #block);
+        #finish
+        __metricate_result
+    }
 }
 
-/// Whether `#[async_trait]` renamed `self` to `__self` in the future.
-fn async_trait_renames_self(func: &ItemFn) -> bool {
-    let Some(future) = validate::async_trait_future(func) else {
-        return false;
+/// An `async fn`: the body in an inner future whose output type is fixed first,
+/// so every `return` in the body is checked against it.
+fn async_body(checked: &Checked<'_>, start: &TokenStream) -> TokenStream {
+    let block = &checked.func.block;
+    let finish = finish_guard(checked);
+    let future = match &checked.func.sig.output {
+        ReturnType::Type(_, output) if matches!(**output, Type::Never(_)) => {
+            quote!(async move #block)
+        }
+        _ => {
+            let output = inferred_output(checked.func);
+            quote! {
+                async move {
+                    if let ::core::option::Option::Some(__metricate_hint) = ::core::option::Option::None::<#output> {
+                        #[allow(unreachable_code)]
+                        return __metricate_hint;
+                    }
+                    let __metricate_value: #output = #block;
+                    #[allow(unreachable_code)]
+                    __metricate_value
+                }
+            }
+        }
     };
-    future.block.stmts.iter().any(|stmt| match stmt {
-        syn::Stmt::Local(local) => {
-            matches!(&local.pat, syn::Pat::Ident(binding) if binding.ident == "__self")
-        }
-        _ => false,
-    })
+    quote! {
+        #start
+        let __metricate_result = #future.await;
+        #finish
+        __metricate_result
+    }
 }
 
-/// Rewrites `self` to `__self` in a label expression, as `#[async_trait]` does in
-/// the body.
-struct SelfToAlias;
+/// A method `#[async_trait]` expanded: inside its `Box::pin(async move { .. })`,
+/// its own statements first (the parameters are bound again there), then the
+/// guard, then the user's statements in the timed region.
+fn async_trait_body(checked: &Checked<'_>) -> TokenStream {
+    let mut block = (*checked.func.block).clone();
+    let Some(Stmt::Expr(syn::Expr::Call(call), None)) = block.stmts.last_mut() else {
+        return quote!(#block);
+    };
+    let Some(syn::Expr::Async(future)) = call.args.first_mut() else {
+        return quote!(#block);
+    };
+    let stmts = std::mem::take(&mut future.block.stmts);
+    let (prelude, rest) = stmts.split_at(signature::async_trait_prelude(&stmts));
+    let renames_self = prelude.iter().any(|stmt| {
+        matches!(stmt, Stmt::Local(local)
+            if matches!(&local.pat, syn::Pat::Ident(binding) if binding.ident == "__self"))
+    });
+    let start = start_guard_reading(checked, DropMeans::Cancelled, renames_self);
+    let finish = finish_guard(checked);
+    future.block = syn::parse_quote!({
+        #(#prelude)*
+        #start
+        let __metricate_result = async move { #(#rest)* }.await;
+        #finish
+        __metricate_result
+    });
+    let stmts = &block.stmts;
+    quote!(#(#stmts)*)
+}
 
-impl syn::visit_mut::VisitMut for SelfToAlias {
-    fn visit_path_mut(&mut self, path: &mut syn::Path) {
-        if path.is_ident("self") {
-            *path = syn::parse_quote!(__self);
+/// A sync fn returning a future it ends in: the guard starts with the call and
+/// moves into a future that awaits the returned one, so `in_flight` is up while
+/// it is pending and the histogram sees it complete.
+fn returned_future(checked: &Checked<'_>, start: &TokenStream, boxed: bool) -> TokenStream {
+    let stmts = &checked.func.block.stmts;
+    let (Some(Stmt::Expr(tail, None)), leading) =
+        (stmts.last(), &stmts[..stmts.len().saturating_sub(1)])
+    else {
+        return sync_in_place(checked, start);
+    };
+    let finish = finish_guard(checked);
+    let timed = quote! {
+        async move {
+            let __metricate_guard = __metricate_guard;
+            let __metricate_result = __metricate_future.await;
+            #finish
+            __metricate_result
+        }
+    };
+    let timed = if boxed {
+        quote!(::std::boxed::Box::pin(#timed))
+    } else {
+        timed
+    };
+    quote! {
+        #start
+        #(#leading)*
+        let __metricate_future = #tail;
+        #timed
+    }
+}
+
+/// The fn's output with `impl Trait` made `_`, to name it inside the body.
+fn inferred_output(func: &ItemFn) -> TokenStream {
+    match &func.sig.output {
+        ReturnType::Default => quote!(()),
+        ReturnType::Type(_, output) => {
+            signature::with_inferred_impl_traits(output).into_token_stream()
         }
     }
 }
 
-/// The per-fn `static`: what the fn's metrics are, and (once built) their handles.
-fn site_static(args: &Args, checked: &Checked<'_>, func: &ItemFn) -> TokenStream {
+/// Everything the fn declares, as items inside its body: the error classifier
+/// and the labels' value sets when they can be named outside the fn (so the
+/// catalogue knows them at start), the cardinality check, and the site.
+fn declarations(checked: &Checked<'_>) -> TokenStream {
+    let errors = match &checked.errors {
+        ErrorSource::Named(error) => {
+            let constructor = spanning(
+                quote!(::metricate::__private::ErrorClassifier::by_label_value),
+                error,
+            );
+            Some(quote_spanned! {error.span()=>
+                const __METRICATE_ERRORS: ::metricate::__private::ErrorClassifier<#error> = #constructor();
+            })
+        }
+        _ => None,
+    };
+    let budget = cardinality_check(checked);
+    let site = Slice::FunctionSites.declare(site_init(checked));
+    quote! {
+        #errors
+        #budget
+        #site
+    }
+}
+
+/// The site's constant description, and its value sets when known.
+fn site_init(checked: &Checked<'_>) -> TokenStream {
+    let args = checked.args;
+    let func = checked.func;
     let function = func.sig.ident.to_string();
-    let help = match &args.help {
-        Some(help) => help.value(),
-        None => doc_summary(&func.attrs).unwrap_or_else(|| format!("Calls of `{function}`.")),
-    };
-    let name = |metric: &Option<MetricName>| match metric {
+    let help = &checked.help;
+    let name = |metric: &Option<parse::MetricName>| match metric {
         Some(metric) => {
             let lit = &metric.lit;
             quote!(::core::option::Option::Some(#lit))
@@ -200,127 +316,80 @@ fn site_static(args: &Args, checked: &Checked<'_>, func: &ItemFn) -> TokenStream
         let value = &label.value;
         quote!((#name, #value))
     });
+    let outcome = match &args.outcome {
+        Some(outcome) => quote!(::core::option::Option::Some(#outcome)),
+        None => quote!(::core::option::Option::None),
+    };
+    let is_async = checked.body != BodyKind::Sync;
+    let returns_result = checked.returns_result;
+    let first_use_fix = first_use_fix(checked);
     let location = func.sig.ident.span();
     let file = quote_spanned!(location=> ::core::file!());
     let line = quote_spanned!(location=> ::core::line!());
-    let label_values = if checked.labels.is_empty() || !all_item_scope(checked) {
-        quote!(::core::option::Option::None)
-    } else {
+    let label_values = if checked.labels.is_empty() {
+        quote!(::core::option::Option::Some(&[]))
+    } else if checked.labels_known() {
         quote!(::core::option::Option::Some(__METRICATE_LABEL_VALUES))
+    } else {
+        quote!(::core::option::Option::None)
     };
-    let error_values = match (&args.error_type, checked.error_type) {
-        (Some(fixed), _) => quote!(::core::option::Option::Some(&[#fixed])),
-        (None, Some(_)) => quote!(::core::option::Option::Some(__METRICATE_ERRORS.values())),
-        (None, None) => quote!(::core::option::Option::None),
+    let error_values = match &checked.errors {
+        ErrorSource::None => quote!(::core::option::Option::Some(&[])),
+        ErrorSource::Fixed(fixed) => quote!(::core::option::Option::Some(&[#fixed])),
+        ErrorSource::Named(_) => quote!(::core::option::Option::Some(__METRICATE_ERRORS.values())),
+        ErrorSource::PerCall => quote!(::core::option::Option::None),
     };
-    let declare = declare_attributes("FUNCTION_SITES");
     quote! {
-        #declare
-        static __METRICATE_SITE: ::metricate::__private::Site =
-            ::metricate::__private::Site::with_values(::metricate::__private::SiteDesc {
-                function: #function,
-                module_path: ::core::module_path!(),
-                file: #file,
-                line: #line,
-                help: #help,
-                histogram: #histogram,
-                errors: #errors,
-                calls: #calls,
-                in_flight: #in_flight,
-                buckets: #buckets,
-                label_names: &[#(#label_names),*],
-                const_labels: &[#(#const_labels),*],
-            }, #label_values, #error_values);
+        ::metricate::__private::Site::new(::metricate::__private::SiteDesc {
+            function: #function,
+            module_path: ::core::module_path!(),
+            file: #file,
+            line: #line,
+            help: #help,
+            histogram: #histogram,
+            errors: #errors,
+            calls: #calls,
+            in_flight: #in_flight,
+            buckets: #buckets,
+            label_names: &[#(#label_names),*],
+            const_labels: &[#(#const_labels),*],
+            outcome: #outcome,
+            is_async: #is_async,
+            returns_result: #returns_result,
+            first_use_fix: #first_use_fix,
+        }, #label_values, #error_values)
     }
 }
 
-/// The attributes that make a site's `static` an element of the catalogue's
-/// distributed `slice`. On ELF targets they are what `linkme`'s element macro
-/// expands to (`#[used]` in the `linkme_<SLICE>` section); writing them here
-/// skips that macro and its type-check closure, a quarter of the annotation's
-/// compile time. Elsewhere `linkme`'s attribute does the work.
-pub(crate) fn declare_attributes(slice: &str) -> TokenStream {
-    let section = format!("linkme_{slice}");
-    let slice = syn::Ident::new(slice, Span::call_site());
-    quote! {
-        #[cfg_attr(
-            any(target_os = "none", target_os = "linux", target_os = "android", target_os = "fuchsia", target_os = "psp", target_os = "freebsd", target_os = "openbsd"),
-            used,
-            unsafe(link_section = #section)
-        )]
-        #[cfg_attr(
-            not(any(target_os = "none", target_os = "linux", target_os = "android", target_os = "fuchsia", target_os = "psp", target_os = "freebsd", target_os = "openbsd")),
-            ::metricate::__private::linkme::distributed_slice(::metricate::__private::#slice)
-        )]
-        #[cfg_attr(
-            not(any(target_os = "none", target_os = "linux", target_os = "android", target_os = "fuchsia", target_os = "psp", target_os = "freebsd", target_os = "openbsd")),
-            linkme(crate = ::metricate::__private::linkme)
-        )]
-    }
-}
-
-fn all_item_scope(checked: &Checked<'_>) -> bool {
-    checked
+/// What to write so the site's values are known at start, when they are not:
+/// the typed form of each label read through `Self`, and a named error type.
+fn first_use_fix(checked: &Checked<'_>) -> String {
+    let typed: Vec<String> = checked
         .labels
         .iter()
-        .all(|label| matches!(label.scope, CheckScope::Item))
-}
-
-/// Everything the fn declares, as items inside its body: the labels' value sets
-/// and the error classifier when they can be named outside the fn (so the
-/// catalogue knows them at start), the cardinality check, and the site itself.
-fn declarations(args: &Args, checked: &Checked<'_>, func: &ItemFn) -> TokenStream {
-    let errors = checked.error_type.map(|error| {
-        let constructor = spanning(quote!(::metricate::__private::ErrorClassifier::by_label_value), error);
-        quote_spanned! {error.span()=>
-            const __METRICATE_ERRORS: ::metricate::__private::ErrorClassifier<#error> = #constructor();
-        }
-    });
-    let site = site_static(args, checked, func);
-    let budget = cardinality_check(args, checked);
-    quote! {
-        #errors
-        #budget
-        #site
+        .filter(|label| !label.known_at_start())
+        .map(|label| {
+            let value = label.expr.to_token_stream().to_string().replace(" . ", ".");
+            format!("{}: Type = {value}", label.name)
+        })
+        .collect();
+    let mut fixes = Vec::new();
+    if !typed.is_empty() {
+        fixes.push(format!("`labels({})`", typed.join(", ")));
     }
-}
-
-/// The first paragraph of the fn's doc comment, on one line.
-fn doc_summary(attrs: &[syn::Attribute]) -> Option<String> {
-    let mut lines = Vec::new();
-    for attr in attrs.iter().filter(|attr| attr.path().is_ident("doc")) {
-        let syn::Meta::NameValue(meta) = &attr.meta else {
-            continue;
-        };
-        let syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Str(text),
-            ..
-        }) = &meta.value
-        else {
-            continue;
-        };
-        for line in text.value().lines() {
-            let line = line.trim();
-            if line.is_empty() {
-                if lines.is_empty() {
-                    continue;
-                }
-                return Some(lines.join(" "));
-            }
-            lines.push(line.to_owned());
-        }
+    if !checked.errors_known() {
+        fixes.push("the error type by its name in the signature, not through `Self` or a generic parameter (or `error_type = \"...\"`)".to_owned());
     }
-    (!lines.is_empty()).then(|| lines.join(" "))
+    fixes.join(" and ")
 }
 
 /// The compile-time cardinality check: the product of the label types' value
 /// counts within the budget, and every label type a `LabelValue`. Where every
 /// type can be named outside the fn it is a `const` item, which `cargo check`
-/// evaluates; a type mentioning `Self` or the fn's generics needs an inline
-/// `const` block, whose bound errors `cargo check` reports and whose budget
-/// `cargo build` does.
-fn cardinality_check(args: &Args, checked: &Checked<'_>) -> TokenStream {
-    let (Some(labels_key), false) = (&args.labels_key, checked.labels.is_empty()) else {
+/// evaluates; a type mentioning `Self` needs an inline `const` block, whose bound
+/// errors `cargo check` reports and whose budget `cargo build` does.
+fn cardinality_check(checked: &Checked<'_>) -> TokenStream {
+    let (Some(labels_key), false) = (&checked.args.labels_key, checked.labels.is_empty()) else {
         return TokenStream::new();
     };
     let names: Vec<String> = checked
@@ -328,7 +397,8 @@ fn cardinality_check(args: &Args, checked: &Checked<'_>) -> TokenStream {
         .iter()
         .map(|label| format!("`{}`", label.name))
         .collect();
-    let families: Vec<String> = args
+    let families: Vec<String> = checked
+        .args
         .metrics()
         .map(|(_, metric)| format!("`{}`", metric.value()))
         .collect();
@@ -337,10 +407,10 @@ fn cardinality_check(args: &Args, checked: &Checked<'_>) -> TokenStream {
         "label cardinality of {} exceeds the budget of {max} series: the product of the value counts of {} is larger\nhelp: drop a label, label with a coarser type, or raise the budget with `max_series = N` (at most {})",
         families.join(", "),
         names.join(", "),
-        validate::MAX_SERIES_CAP,
+        crate::rules::MAX_SERIES_CAP,
     );
     let value_sets = checked.labels.iter().map(label_values);
-    if all_item_scope(checked) {
+    if checked.labels_known() {
         // The value sets are a constant the site and the catalogue share, checked
         // against the budget as it is evaluated: one item per fn, not two, and a
         // call of one `const fn` rather than an `assert!` to type-check in every
@@ -356,86 +426,122 @@ fn cardinality_check(args: &Args, checked: &Checked<'_>) -> TokenStream {
     }
 }
 
-/// `values_of(|p: &Param| &(*p).field)`: the closure names the label's type
-/// without a value, so its value set is a constant.
+/// A label's value set, in a constant: the written type's, or that of a closure
+/// projecting the parameter to the value (`values_of(|p: &P| &(*p).field)`),
+/// which names the type without a value.
 fn label_values(label: &LabelSource<'_>) -> TokenStream {
-    let param_type = &label.param_type;
-    let fields = &label.fields;
-    let span = label.expr.span();
-    let callee = spanning(quote!(::metricate::__private::values_of), label.expr);
-    quote_spanned! {span=>
-        #callee(
-            |__metricate_param: &#param_type| &(*__metricate_param) #(.#fields)*
-        )
+    match &label.ty {
+        LabelType::Written(ty) => {
+            let callee = spanning(quote!(::metricate::__private::values_of_type), ty);
+            quote_spanned!(ty.span()=> #callee::<#ty>())
+        }
+        LabelType::Projected(projection) | LabelType::AtFirstUse(projection) => {
+            let Projection {
+                param_type,
+                pattern,
+                root,
+                fields,
+            } = projection;
+            let span = label.expr.span();
+            let callee = spanning(quote!(::metricate::__private::values_of), label.expr);
+            let project = match pattern {
+                None => quote!(&(*__metricate_param) #(.#fields)*),
+                Some(pattern) if fields.is_empty() => quote! {{
+                    let #pattern = __metricate_param;
+                    #root
+                }},
+                Some(pattern) => quote! {{
+                    let #pattern = __metricate_param;
+                    &#root #(.#fields)*
+                }},
+            };
+            quote_spanned! {span=>
+                #callee(|__metricate_param: &#param_type| #project)
+            }
+        }
     }
 }
 
-/// `path` respanned so that an error on it underlines all of `tokens` (`user.plan`,
-/// not only `user`): rustc spans a path from its first token to its last, so the
-/// first gets the span of `tokens`' first token and the last that of their last.
-fn spanning(path: TokenStream, tokens: impl quote::ToTokens) -> TokenStream {
-    let mut user = tokens.into_token_stream().into_iter();
-    let first = user
-        .next()
-        .map_or_else(Span::call_site, |token| token.span());
-    let last = user.last().map_or(first, |token| token.span());
-    let mut path: Vec<proc_macro2::TokenTree> = path.into_iter().collect();
-    let end = path.len().saturating_sub(1);
-    for (index, token) in path.iter_mut().enumerate() {
-        token.set_span(if index == end { last } else { first });
-    }
-    path.into_iter().collect()
+fn start_guard(checked: &Checked<'_>, drop_means: DropMeans) -> TokenStream {
+    start_guard_reading(checked, drop_means, false)
 }
 
-/// Reads the labels, resolves the error classifier, and starts the guard.
-fn start_guard(args: &Args, checked: &Checked<'_>, func: &ItemFn) -> TokenStream {
-    let rename_self = checked.body == BodyKind::AsyncTrait && async_trait_renames_self(func);
-    let labels: Vec<(Option<&syn::Type>, syn::Expr)> = checked
+/// Reads the labels, resolves the error classifier and the site's table, and
+/// starts the guard. `renames_self`: the labels are read in `#[async_trait]`'s
+/// future, where `self` is `__self`.
+fn start_guard_reading(
+    checked: &Checked<'_>,
+    drop_means: DropMeans,
+    renames_self: bool,
+) -> TokenStream {
+    let labels: Vec<(Option<&Type>, syn::Expr)> = checked
         .labels
         .iter()
         .map(|label| {
             let mut expr = label.expr.clone();
-            if rename_self {
+            if renames_self {
                 syn::visit_mut::VisitMut::visit_expr_mut(&mut SelfToAlias, &mut expr);
             }
-            (None, expr)
+            let ty = match &label.ty {
+                LabelType::Written(ty) => Some(ty),
+                _ => None,
+            };
+            (ty, expr)
         })
         .collect();
-    let known_values = (!checked.labels.is_empty() && all_item_scope(checked))
-        .then(|| quote!(__METRICATE_LABEL_VALUES));
-    let row = label_row(&labels, known_values);
-    let classifier = match (&args.errors, &args.error_type, checked.error_type) {
-        (None, _, _) => quote!(::metricate::__private::ErrorClassifier::<()>::none()),
-        (Some(_), Some(fixed), _) => {
+    let known = checked.labels_known();
+    let row = label_row(&labels, known.then(|| quote!(__METRICATE_LABEL_VALUES)));
+    let classifier = match &checked.errors {
+        ErrorSource::None if checked.needs_result() => {
+            quote!(::metricate::__private::ErrorClassifier::any())
+        }
+        ErrorSource::None => quote!(::metricate::__private::ErrorClassifier::<()>::none()),
+        ErrorSource::Fixed(fixed) => {
             quote!(::metricate::__private::ErrorClassifier::fixed(&[#fixed]))
         }
-        (Some(_), None, Some(_)) => quote!(__METRICATE_ERRORS),
-        (Some(_), None, None) => {
+        ErrorSource::Named(_) => quote!(__METRICATE_ERRORS),
+        ErrorSource::PerCall => {
             // On `E` of `Result<T, E>` when it can be seen, else on the return type.
-            let error_type = validate::produced_type(func, checked.body)
-                .map(|ty| validate::result_error_type(ty).unwrap_or(ty));
+            let error_type = signature::produced_type(checked.func, checked.body)
+                .map(|ty| signature::result_error_type(ty).unwrap_or(ty));
             let constructor = quote!(::metricate::__private::ErrorClassifier::by_label_value);
             let (constructor, span) = match error_type {
                 Some(ty) => (spanning(constructor, ty), ty.span()),
                 None => (
-                    spanning(constructor, &func.sig.ident),
-                    func.sig.ident.span(),
+                    spanning(constructor, &checked.func.sig.ident),
+                    checked.func.sig.ident.span(),
                 ),
             };
             quote_spanned!(span=> #constructor())
         }
     };
-    let is_async = checked.body != BodyKind::Sync;
+    let table = if known && checked.errors_known() {
+        quote!(__METRICATE_SITE.table())
+    } else {
+        quote!(
+            __METRICATE_SITE.table_for(&__metricate_label_values[..], __metricate_errors.values())
+        )
+    };
     quote! {
         #row
         let __metricate_errors = #classifier;
         let __metricate_guard = ::metricate::__private::Guard::start(
-            &__METRICATE_SITE,
-            &__metricate_label_values[..],
+            #table,
             __metricate_row,
-            __metricate_errors.values(),
-            #is_async,
+            #drop_means,
         );
+    }
+}
+
+/// Rewrites `self` to `__self` in a label expression, as `#[async_trait]` does in
+/// the body.
+struct SelfToAlias;
+
+impl syn::visit_mut::VisitMut for SelfToAlias {
+    fn visit_path_mut(&mut self, path: &mut syn::Path) {
+        if path.is_ident("self") {
+            *path = syn::parse_quote!(__self);
+        }
     }
 }
 
@@ -448,13 +554,34 @@ fn start_guard(args: &Args, checked: &Checked<'_>, func: &ItemFn) -> TokenStream
 /// `known_values` names a constant with the value sets, when there is one: the
 /// row then needs only each label's ordinal.
 pub(crate) fn label_row(
-    labels: &[(Option<&syn::Type>, syn::Expr)],
+    labels: &[(Option<&Type>, syn::Expr)],
     known_values: Option<TokenStream>,
 ) -> TokenStream {
     if labels.is_empty() {
         return quote! {
             let __metricate_row = 0usize;
             let __metricate_label_values: [&'static [&'static str]; 0] = [];
+        };
+    }
+    if let Some(values) = known_values {
+        let indices = 0..labels.len();
+        let ordinals = labels.iter().map(|(ty, expr)| match ty {
+            Some(ty) => {
+                quote_spanned!(expr.span()=> <#ty as ::metricate::LabelValue>::index(&(#expr)))
+            }
+            None => quote!((&::metricate::__private::Probe(&(#expr))).label_index()),
+        });
+        return quote! {
+            let __metricate_label_values: &[&[&str]] = #values;
+            let __metricate_row = {
+                #[allow(unused_imports)]
+                use ::metricate::__private::{ViaFallback as _, ViaLabelValue as _};
+                let mut __metricate_row = 0usize;
+                #(
+                    __metricate_row = __metricate_row * #values[#indices].len() + #ordinals;
+                )*
+                __metricate_row
+            };
         };
     }
     let probes: Vec<syn::Ident> = (0..labels.len())
@@ -464,22 +591,6 @@ pub(crate) fn label_row(
         Some(ty) => quote_spanned!(expr.span()=> ::metricate::__private::Probe::<#ty>(&(#expr))),
         None => quote!(::metricate::__private::Probe(&(#expr))),
     });
-    if let Some(values) = known_values {
-        let indices = 0..labels.len();
-        return quote! {
-            let __metricate_label_values: &[&[&str]] = #values;
-            let __metricate_row = {
-                #[allow(unused_imports)]
-                use ::metricate::__private::{ViaFallback as _, ViaLabelValue as _};
-                let mut __metricate_row = 0usize;
-                #(
-                    __metricate_row = __metricate_row * #values[#indices].len()
-                        + (&#reads).label_index();
-                )*
-                __metricate_row
-            };
-        };
-    }
     quote! {
         let (__metricate_row, __metricate_label_values) = {
             #[allow(unused_imports)]
@@ -495,8 +606,8 @@ pub(crate) fn label_row(
     }
 }
 
-fn finish_guard(args: &Args) -> TokenStream {
-    if args.errors.is_some() {
+fn finish_guard(checked: &Checked<'_>) -> TokenStream {
+    if checked.needs_result() {
         quote! {
             __metricate_guard.finish(::metricate::__private::classify(&__metricate_errors, &__metricate_result));
         }

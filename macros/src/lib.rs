@@ -2,14 +2,28 @@
 //!
 //! This crate is an implementation detail: depend on `metricate` and use the
 //! macros it re-exports. The code is split by phase, as `thiserror-impl` and
-//! `serde_derive` are: [`parse`] turns tokens into a typed AST that keeps every
-//! span, [`validate`] applies the Prometheus rules and collects every error,
-//! [`expand`] generates code and never fails.
+//! `serde_derive` are, and data flows one way:
+//!
+//! - [`parse`] turns the attribute's tokens into a typed AST that keeps every span;
+//! - [`signature`] reads what the annotated fn says (how its body runs, its
+//!   parameters and their patterns, which types can be named outside it);
+//! - [`check`] applies the pure rules of [`rules`] to both, collects every error
+//!   ([`diagnostics`]) and resolves a [`check::Checked`] annotation;
+//! - [`expand`] generates code from it and never fails; [`link`] is the one
+//!   place that knows how a site joins the catalogue.
+//!
+//! [`value`] holds the function-like macros, in the same phases; [`derive`]
+//! implements `#[derive(LabelValue)]`; [`case`] converts names.
 
+mod case;
+mod check;
 mod derive;
+mod diagnostics;
 mod expand;
+mod link;
 mod parse;
-mod validate;
+mod rules;
+mod signature;
 mod value;
 
 use proc_macro::TokenStream;
@@ -29,19 +43,19 @@ pub fn derive_label_value(input: TokenStream) -> TokenStream {
 /// A counter series. See `metricate::counter!`.
 #[proc_macro]
 pub fn counter(input: TokenStream) -> TokenStream {
-    value::expand(parse::MetricKind::Counter, input.into()).into()
+    value::value(rules::MetricKind::Counter, input.into()).into()
 }
 
 /// A gauge series. See `metricate::gauge!`.
 #[proc_macro]
 pub fn gauge(input: TokenStream) -> TokenStream {
-    value::expand(parse::MetricKind::Gauge, input.into()).into()
+    value::value(rules::MetricKind::Gauge, input.into()).into()
 }
 
 /// A histogram series. See `metricate::histogram!`.
 #[proc_macro]
 pub fn histogram(input: TokenStream) -> TokenStream {
-    value::expand(parse::MetricKind::Histogram, input.into()).into()
+    value::value(rules::MetricKind::Histogram, input.into()).into()
 }
 
 /// A gauge computed at scrape time. See `metricate::computed_gauge!`.

@@ -1,11 +1,13 @@
 //! Attribute grammar: tokens -> typed AST. Every node keeps the span of the token it
 //! came from, so validation can point at the offending token.
 
+use crate::diagnostics::{backticked, did_you_mean};
+use crate::rules::MetricKind;
 use proc_macro2::{TokenStream, TokenTree};
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
-use syn::{Expr, Ident, Lit, LitInt, LitStr, Token};
+use syn::{Expr, Ident, Lit, LitInt, LitStr, Token, Type};
 
 /// Every key `#[instrument_metric]` accepts, in the order the docs list them.
 pub(crate) const KEYS: &[&str] = &[
@@ -19,6 +21,7 @@ pub(crate) const KEYS: &[&str] = &[
     "help",
     "max_series",
     "error_type",
+    "outcome",
 ];
 
 /// The keys that declare a metric; at least one is required.
@@ -36,9 +39,12 @@ impl MetricName {
     }
 }
 
-/// `name = expr` inside `labels(...)`.
+/// `name = expr` or `name: Type = expr` inside `labels(...)`.
 pub(crate) struct LabelArg {
     pub(crate) name: Ident,
+    /// The label's type when written (`tier: Tier = self.tier`): its values are
+    /// then known at compile time wherever the value comes from.
+    pub(crate) ty: Option<Type>,
     pub(crate) value: Expr,
 }
 
@@ -75,6 +81,8 @@ pub(crate) struct Args {
     pub(crate) help: Option<LitStr>,
     pub(crate) max_series: Option<(LitInt, u64)>,
     pub(crate) error_type: Option<LitStr>,
+    /// The name of the label that splits `calls` by how each call ended.
+    pub(crate) outcome: Option<LitStr>,
 }
 
 impl Args {
@@ -89,13 +97,6 @@ impl Args {
         .into_iter()
         .filter_map(|(kind, name)| Some((kind, name?)))
     }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum MetricKind {
-    Counter,
-    Gauge,
-    Histogram,
 }
 
 /// Parses the attribute's arguments, collecting every error instead of stopping at
@@ -139,6 +140,7 @@ fn parse_item(input: ParseStream<'_>, args: &mut Args) -> syn::Result<()> {
         "in_flight" => set_once(&mut args.in_flight, &key, metric_name(input, &key)?),
         "help" => set_once(&mut args.help, &key, string_value(input)?),
         "error_type" => set_once(&mut args.error_type, &key, string_value(input)?),
+        "outcome" => set_once(&mut args.outcome, &key, string_value(input)?),
         "max_series" => {
             input.parse::<Token![=]>()?;
             let lit: LitInt = input.parse()?;
@@ -161,10 +163,7 @@ fn parse_item(input: ParseStream<'_>, args: &mut Args) -> syn::Result<()> {
             if args.labels_key.is_some() {
                 return Err(duplicate_key(&key));
             }
-            args.labels = parenthesized_pairs(input, |input| input.parse::<Expr>())?
-                .into_iter()
-                .map(|(name, value)| LabelArg { name, value })
-                .collect();
+            args.labels = parenthesized_labels(input)?;
             args.labels_key = Some(key);
             Ok(())
         }
@@ -172,16 +171,13 @@ fn parse_item(input: ParseStream<'_>, args: &mut Args) -> syn::Result<()> {
             if args.const_labels_key.is_some() {
                 return Err(duplicate_key(&key));
             }
-            args.const_labels = parenthesized_pairs(input, |input| input.parse::<LitStr>())?
-                .into_iter()
-                .map(|(name, value)| ConstLabelArg { name, value })
-                .collect();
+            args.const_labels = parenthesized_const_labels(input)?;
             args.const_labels_key = Some(key);
             Ok(())
         }
         unknown => {
             let mut message = format!("unknown key `{unknown}` in `#[instrument_metric]`");
-            match crate::validate::did_you_mean(unknown, KEYS) {
+            match did_you_mean(unknown, KEYS) {
                 Some(nearest) => message.push_str(&format!("\nhelp: did you mean `{nearest}`?")),
                 None => message.push_str(&format!("\nhelp: the keys are {}", backticked(KEYS))),
             }
@@ -190,14 +186,6 @@ fn parse_item(input: ParseStream<'_>, args: &mut Args) -> syn::Result<()> {
             Err(syn::Error::new(key.span(), message))
         }
     }
-}
-
-pub(crate) fn backticked(words: &[&str]) -> String {
-    words
-        .iter()
-        .map(|word| format!("`{word}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn set_once<T>(slot: &mut Option<T>, key: &Ident, value: T) -> syn::Result<()> {
@@ -234,24 +222,37 @@ fn metric_name(input: ParseStream<'_>, key: &Ident) -> syn::Result<MetricName> {
     })
 }
 
-/// `(name = value, ...)` with any value parser.
-fn parenthesized_pairs<T>(
-    input: ParseStream<'_>,
-    value: fn(ParseStream<'_>) -> syn::Result<T>,
-) -> syn::Result<Vec<(Ident, T)>> {
+/// `(name = expr, name: Type = expr, ...)`.
+fn parenthesized_labels(input: ParseStream<'_>) -> syn::Result<Vec<LabelArg>> {
     let content;
     syn::parenthesized!(content in input);
-    let mut pairs = Vec::new();
-    while !content.is_empty() {
-        let name = Ident::parse_any(&content)?;
-        content.parse::<Token![=]>()?;
-        pairs.push((name, value(&content)?));
-        if content.is_empty() {
-            break;
-        }
-        content.parse::<Token![,]>()?;
-    }
-    Ok(pairs)
+    let labels = Punctuated::<LabelArg, Token![,]>::parse_terminated_with(&content, |input| {
+        let name = Ident::parse_any(input)?;
+        let ty = if input.peek(Token![:]) {
+            input.parse::<Token![:]>()?;
+            Some(input.parse()?)
+        } else {
+            None
+        };
+        input.parse::<Token![=]>()?;
+        let value = input.parse()?;
+        Ok(LabelArg { name, ty, value })
+    })?;
+    Ok(labels.into_iter().collect())
+}
+
+/// `(name = "value", ...)`.
+fn parenthesized_const_labels(input: ParseStream<'_>) -> syn::Result<Vec<ConstLabelArg>> {
+    let content;
+    syn::parenthesized!(content in input);
+    let labels =
+        Punctuated::<ConstLabelArg, Token![,]>::parse_terminated_with(&content, |input| {
+            let name = Ident::parse_any(input)?;
+            input.parse::<Token![=]>()?;
+            let value = input.parse()?;
+            Ok(ConstLabelArg { name, value })
+        })?;
+    Ok(labels.into_iter().collect())
 }
 
 pub(crate) fn parse_buckets(input: ParseStream<'_>) -> syn::Result<Vec<Bucket>> {

@@ -1,11 +1,24 @@
 //! The metric catalogue: every family any metricate macro declares anywhere in
 //! the binary, known at start because the linker collects the declarations.
 
-use crate::__private::{
-    error_types, Role, Site, ValueSite, ERROR_TYPE, FUNCTION_SITES, VALUE_SITES,
-};
-use crate::family::Kind;
+use crate::families::Shape;
+use crate::problems::{KnownAtFirstUse, Problem};
+use crate::site::{Role, Site, ERROR_TYPE};
+use crate::value_site::ValueSite;
 use std::fmt;
+
+/// Every `#[instrument_metric]` site in every crate linked into the binary,
+/// collected by the linker: each site is itself an element of this slice.
+#[doc(hidden)]
+#[linkme::distributed_slice]
+#[linkme(crate = linkme)]
+pub static FUNCTION_SITES: [Site];
+
+/// Every `counter!`, `gauge!` and `histogram!` site, likewise.
+#[doc(hidden)]
+#[linkme::distributed_slice]
+#[linkme(crate = linkme)]
+pub static VALUE_SITES: [ValueSite];
 
 /// The kind of a metric family, as Prometheus types it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -57,8 +70,10 @@ impl fmt::Display for SiteInfo {
 pub struct LabelInfo {
     /// The label's name.
     pub name: &'static str,
-    /// Every value, or `None` when a site's label type mentions `Self` or a
-    /// generic parameter: those values are known from the site's first call.
+    /// Every value, or `None` when a site's values are not known at compile time
+    /// (a label read through `Self` without its type written, an inferred
+    /// `counter!` label, a generic error type): those are known from the site's
+    /// first call, and [`Catalog::validate`] reports them.
     pub values: Option<Vec<&'static str>>,
 }
 
@@ -112,22 +127,34 @@ impl fmt::Display for Conflict {
     }
 }
 
-/// The error [`Catalog::validate`] returns: every conflict found.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The error [`Catalog::validate`] returns: every problem the declarations
+/// have, conflicts first.
+#[derive(Clone, Debug, PartialEq)]
 pub struct CatalogError {
-    /// The conflicts, in declaration order.
-    pub conflicts: Vec<Conflict>,
+    /// The problems: [`Problem::Conflict`] and [`Problem::KnownAtFirstUse`], in
+    /// declaration order.
+    pub problems: Vec<Problem>,
+}
+
+impl CatalogError {
+    /// The conflicts among the problems.
+    pub fn conflicts(&self) -> impl Iterator<Item = &Conflict> {
+        self.problems.iter().filter_map(|problem| match problem {
+            Problem::Conflict(conflict) => Some(conflict),
+            _ => None,
+        })
+    }
 }
 
 impl fmt::Display for CatalogError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} conflicting metric declaration(s)",
-            self.conflicts.len()
+            "{} problem(s) with metric declarations",
+            self.problems.len()
         )?;
-        for conflict in &self.conflicts {
-            write!(f, "\n- {conflict}")?;
+        for problem in &self.problems {
+            write!(f, "\n- {problem}")?;
         }
         Ok(())
     }
@@ -140,6 +167,7 @@ impl std::error::Error for CatalogError {}
 pub struct Catalog {
     families: Vec<FamilyInfo>,
     conflicts: Vec<Conflict>,
+    first_use: Vec<KnownAtFirstUse>,
 }
 
 impl Catalog {
@@ -154,21 +182,33 @@ impl Catalog {
     }
 
     /// `Err` naming both sites of every name declared twice with different kinds,
-    /// label names or buckets. Call it from a unit test so such a mistake fails
-    /// `cargo test` instead of hiding a metric in production:
+    /// label names or buckets, and every family whose series exist only from a
+    /// site's first call (with the typed form to write instead). Call it from a
+    /// unit test so such a mistake fails `cargo test` instead of leaving a
+    /// dashboard empty in production:
     ///
     /// ```
     /// // In a test: `#[test] fn metric_declarations_agree() { ... }`
     /// metricate::catalog().validate().unwrap();
     /// ```
     pub fn validate(&self) -> Result<(), CatalogError> {
-        if self.conflicts.is_empty() {
+        let problems: Vec<Problem> = self
+            .conflicts
+            .iter()
+            .cloned()
+            .map(Problem::Conflict)
+            .chain(self.first_use.iter().cloned().map(Problem::KnownAtFirstUse))
+            .collect();
+        if problems.is_empty() {
             Ok(())
         } else {
-            Err(CatalogError {
-                conflicts: self.conflicts.clone(),
-            })
+            Err(CatalogError { problems })
         }
+    }
+
+    /// The families whose series exist only from a site's first call.
+    pub(crate) fn known_at_first_use(&self) -> &[KnownAtFirstUse] {
+        &self.first_use
     }
 }
 
@@ -202,6 +242,7 @@ pub fn catalog() -> Catalog {
     Catalog {
         families: builder.families,
         conflicts: builder.conflicts,
+        first_use: builder.first_use,
     }
 }
 
@@ -209,38 +250,40 @@ pub fn catalog() -> Catalog {
 struct Builder {
     families: Vec<FamilyInfo>,
     conflicts: Vec<Conflict>,
+    first_use: Vec<KnownAtFirstUse>,
 }
 
 impl Builder {
     fn add_function(&mut self, site: &Site) {
         let desc = &site.desc;
-        let info = SiteInfo {
-            file: desc.file,
-            line: desc.line,
-            module_path: desc.module_path,
-            function: Some(desc.function),
-        };
+        let info = desc.site_info();
         let mut labels = label_infos(desc.label_names, site.label_values);
         labels.extend(desc.const_labels.iter().map(|(name, value)| LabelInfo {
             name,
             values: Some(vec![*value]),
         }));
-        let metrics = [
-            (desc.histogram, Kind::Histogram, Role::Duration),
-            (desc.calls, Kind::IntCounter, Role::Calls),
-            (desc.in_flight, Kind::IntGauge, Role::InFlight),
-            (desc.errors, Kind::IntCounter, Role::Errors),
-        ];
-        for (name, kind, role) in metrics {
-            let Some(name) = name else { continue };
+        for (name, kind, role, _) in desc.metrics() {
             let mut labels = labels.clone();
-            if matches!(role, Role::Errors) {
-                labels.push(LabelInfo {
+            match role {
+                Role::Errors => labels.push(LabelInfo {
                     name: ERROR_TYPE,
-                    values: site.error_values.map(error_types),
+                    values: site.error_values.map(|values| desc.error_types(values)),
+                }),
+                Role::Calls => labels.extend(desc.outcome.map(|name| LabelInfo {
+                    name,
+                    values: Some(desc.outcomes()),
+                })),
+                Role::Duration | Role::InFlight => {}
+            }
+            let buckets = (kind == MetricKind::Histogram).then(|| desc.buckets().to_vec());
+            if !site.known_at_start() {
+                self.first_use.push(KnownAtFirstUse {
+                    family: name,
+                    site: info.clone(),
+                    unknown: unknown_values(&labels),
+                    fix: desc.first_use_fix.to_owned(),
                 });
             }
-            let buckets = (kind == Kind::Histogram).then(|| desc.buckets().to_vec());
             self.add(
                 name,
                 kind,
@@ -255,14 +298,22 @@ impl Builder {
     fn add_value(&mut self, site: &ValueSite) {
         let desc = &site.desc;
         let labels = label_infos(desc.label_names, site.label_values);
-        let kind = desc.kind.family_kind();
-        let buckets = (kind == Kind::Histogram).then(|| site.buckets().to_vec());
-        let info = SiteInfo {
-            file: desc.file,
-            line: desc.line,
-            module_path: desc.module_path,
-            function: None,
-        };
+        let kind = desc.kind.metric_kind();
+        let buckets = (kind == MetricKind::Histogram).then(|| site.buckets().to_vec());
+        let info = site.site_info();
+        if !site.known_at_start() {
+            let typed: Vec<String> = desc
+                .label_names
+                .iter()
+                .map(|name| format!("{name}: Type = ..."))
+                .collect();
+            self.first_use.push(KnownAtFirstUse {
+                family: desc.name,
+                site: info.clone(),
+                unknown: unknown_values(&labels),
+                fix: format!("each label's type: `{}`", typed.join(", ")),
+            });
+        }
         self.add(desc.name, kind, desc.help.to_owned(), labels, buckets, info);
     }
 
@@ -271,7 +322,7 @@ impl Builder {
     fn add(
         &mut self,
         name: &'static str,
-        kind: Kind,
+        kind: MetricKind,
         help: String,
         labels: Vec<LabelInfo>,
         buckets: Option<Vec<f64>>,
@@ -280,7 +331,7 @@ impl Builder {
         let Some(family) = self.families.iter_mut().find(|family| family.name == name) else {
             self.families.push(FamilyInfo {
                 name,
-                kind: kind.metric_kind(),
+                kind,
                 help,
                 labels,
                 buckets,
@@ -288,34 +339,19 @@ impl Builder {
             });
             return;
         };
-        let same_names = family.labels.len() == labels.len()
-            && labels
-                .iter()
-                .all(|label| family.labels.iter().any(|known| known.name == label.name));
-        let difference = if family.kind != kind.metric_kind() {
-            Some(format!(
-                "different kinds ({} and {})",
-                family.kind,
-                kind.metric_kind()
-            ))
-        } else if !same_names {
-            let names = |labels: &[LabelInfo]| {
-                labels
-                    .iter()
-                    .map(|label| label.name)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            Some(format!(
-                "different label names ({{{}}} and {{{}}})",
-                names(&family.labels),
-                names(&labels)
-            ))
-        } else if family.buckets != buckets {
-            Some("different buckets".to_owned())
-        } else {
-            None
+        let names =
+            |labels: &[LabelInfo]| labels.iter().map(|label| label.name).collect::<Vec<_>>();
+        let (family_names, site_names) = (names(&family.labels), names(&labels));
+        let family_shape = Shape {
+            kind: family.kind,
+            label_names: &family_names,
+            bounds: family.buckets.as_deref().unwrap_or_default(),
         };
+        let difference = family_shape.difference(&Shape {
+            kind,
+            label_names: &site_names,
+            bounds: buckets.as_deref().unwrap_or_default(),
+        });
         if let Some(difference) = difference {
             self.conflicts.push(Conflict {
                 name,
@@ -346,6 +382,15 @@ impl Builder {
         }
         family.sites.push(site);
     }
+}
+
+/// The labels (and `error_type`) whose values are not known at compile time.
+fn unknown_values(labels: &[LabelInfo]) -> Vec<&'static str> {
+    labels
+        .iter()
+        .filter(|label| label.values.is_none())
+        .map(|label| label.name)
+        .collect()
 }
 
 /// A site's labels, with their value sets when they are known at compile time.

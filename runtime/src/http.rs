@@ -64,7 +64,10 @@ struct HttpFamilies {
 static FAMILIES: LazyLock<Option<HttpFamilies>> = LazyLock::new(|| {
     let families = HttpFamilies::new();
     if let Err(error) = &families {
-        crate::report_problem(format!("the HTTP metrics could not be created: {error}"));
+        crate::problems::report(crate::Problem::NotRegistered {
+            what: "the HTTP metrics",
+            reason: error.to_string(),
+        });
     }
     families.ok()
 });

@@ -10,8 +10,10 @@
 /// value counts stays within the family's budget.
 ///
 /// It is implemented for `bool` (`"false"`, `"true"`), for [`std::io::Error`] (by
-/// [`std::io::ErrorKind`], kinds without a name of their own as `"other"`), and for
-/// references to any `LabelValue`. Errors of types that cannot implement it
+/// [`std::io::ErrorKind`], kinds without a name of their own as `"other"`), for
+/// `Option<T>` (`T`'s values and `"none"`), and for references, `Box<T>`,
+/// `Arc<T>` and `Rc<T>` of any `LabelValue` (`T`'s values: `Box<E>` is what
+/// clippy's `result_large_err` suggests returning). Errors of types that cannot implement it
 /// (`Box<dyn Error>`, `anyhow::Error`, `String`) are counted under a fixed
 /// `error_type = "..."` of [`instrument_metric`](crate::instrument_metric).
 ///
@@ -47,6 +49,13 @@ pub trait LabelValue {
     /// How many values there are.
     const CARDINALITY: usize = Self::VALUES.len();
 
+    /// [`VALUES`](LabelValue::VALUES) followed by `"none"`: the values of
+    /// `Option<Self>`. `#[derive(LabelValue)]` writes it (unless a variant is
+    /// already `"none"`); a hand-written impl whose `Option` should be a label
+    /// writes it too, since a generic constant cannot join two slices. Without
+    /// it, an `Option<Self>` label is a compile error.
+    const VALUES_WITH_NONE: &'static [&'static str] = option_needs_values_with_none();
+
     /// The position of this value in [`VALUES`](LabelValue::VALUES).
     fn index(&self) -> usize;
 
@@ -56,22 +65,50 @@ pub trait LabelValue {
     }
 }
 
+/// The default of [`LabelValue::VALUES_WITH_NONE`]: a compile error where
+/// `Option<T>` is used as a label and `T` does not give its values with `"none"`.
+const fn option_needs_values_with_none() -> &'static [&'static str] {
+    panic!("`Option<T>` as a label needs `T::VALUES_WITH_NONE`, its values followed by \"none\": derive `LabelValue` on `T` (and give no variant the value `none`), or write the constant in its impl")
+}
+
 // `do_not_recommend` on metricate's own impls keeps them out of "the following
 // other types implement `LabelValue`" under a `String` label or error type: the
 // user's own enums are the useful hint.
+macro_rules! forward_to_pointee {
+    ($($pointer:ty),*) => {$(
+        #[diagnostic::do_not_recommend]
+        impl<T: LabelValue + ?Sized> LabelValue for $pointer {
+            const VALUES: &'static [&'static str] = T::VALUES;
+            const VALUES_WITH_NONE: &'static [&'static str] = T::VALUES_WITH_NONE;
+
+            #[inline]
+            fn index(&self) -> usize {
+                (**self).index()
+            }
+        }
+    )*};
+}
+
+forward_to_pointee!(&T, Box<T>, std::sync::Arc<T>, std::rc::Rc<T>);
+
+/// `Some(v)` is `v`'s value, `None` is `"none"`, after all of `T`'s.
 #[diagnostic::do_not_recommend]
-impl<T: LabelValue + ?Sized> LabelValue for &T {
-    const VALUES: &'static [&'static str] = T::VALUES;
+impl<T: LabelValue> LabelValue for Option<T> {
+    const VALUES: &'static [&'static str] = T::VALUES_WITH_NONE;
 
     #[inline]
     fn index(&self) -> usize {
-        (**self).index()
+        match self {
+            Some(value) => value.index(),
+            None => T::VALUES.len(),
+        }
     }
 }
 
 #[diagnostic::do_not_recommend]
 impl LabelValue for bool {
     const VALUES: &'static [&'static str] = &["false", "true"];
+    const VALUES_WITH_NONE: &'static [&'static str] = &["false", "true", "none"];
 
     #[inline]
     fn index(&self) -> usize {
@@ -181,9 +218,24 @@ mod tests {
     }
 
     #[test]
-    fn bools_and_references() {
+    fn bools_references_and_smart_pointers() {
         assert_eq!(true.label_value(), "true");
         assert_eq!(LabelValue::label_value(&&false), "false");
         assert_eq!(<&bool as LabelValue>::CARDINALITY, 2);
+        assert_eq!(Box::new(true).label_value(), "true");
+        assert_eq!(std::sync::Arc::new(false).index(), 0);
+        assert_eq!(<std::rc::Rc<bool> as LabelValue>::VALUES, ["false", "true"]);
+    }
+
+    #[test]
+    fn options_add_none_after_the_values() {
+        assert_eq!(
+            <Option<bool> as LabelValue>::VALUES,
+            ["false", "true", "none"]
+        );
+        assert_eq!(Some(true).label_value(), "true");
+        assert_eq!(None::<bool>.index(), 2);
+        assert_eq!(None::<bool>.label_value(), "none");
+        assert_eq!(<Option<Box<bool>> as LabelValue>::CARDINALITY, 3);
     }
 }

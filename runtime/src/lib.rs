@@ -36,16 +36,23 @@
 //! assert!(text.contains(r#"doc_cv_parse_errors_total{error_type="too_large",format="docx"} 0"#));
 //! ```
 
+mod arena;
 mod catalog;
 mod clock;
+mod codegen;
 mod computed;
-mod family;
+mod expose;
+mod families;
 #[cfg(feature = "axum")]
 pub mod http;
+mod instances;
 mod label;
+mod problems;
 mod process;
-mod store;
+mod site;
+mod slots;
 mod value;
+mod value_site;
 
 #[doc(hidden)]
 #[allow(missing_docs, unreachable_pub)]
@@ -56,6 +63,7 @@ pub use catalog::{
 };
 pub use computed::{register_computed_gauge, Reading};
 pub use label::LabelValue;
+pub use problems::{KnownAtFirstUse, Problem};
 pub use value::{Counter, CounterIncrement, Gauge, Histogram};
 
 /// Derives [`LabelValue`](trait@LabelValue) for an enum: each variant is one value,
@@ -245,10 +253,9 @@ macro_rules! register_build_info {
     };
 }
 
-use std::sync::Mutex;
-
-/// The registry metricate registers its families in: the `prometheus` crate's
-/// default registry, so metrics registered there by hand are exported too.
+/// The registry metricate exports alongside its own families: the `prometheus`
+/// crate's default registry, so metrics registered there by hand (or by other
+/// libraries) are rendered too.
 ///
 /// ```
 /// let families = metricate::registry().gather();
@@ -258,11 +265,12 @@ pub fn registry() -> &'static prometheus::Registry {
     prometheus::default_registry()
 }
 
-/// Registers every family of the [`catalog`] and creates every series whose label
-/// values are known at compile time, at 0, before any call and for call sites
-/// never executed; registers the `process_*` metrics (on Linux). Idempotent;
-/// [`render`] and the `/metrics` route run it. Conflicting declarations are kept
-/// apart and reported through [`problems`]; [`Catalog::validate`] finds them in a test.
+/// Creates every series whose label values are known at compile time, at 0,
+/// before any call and for call sites never executed, and registers the
+/// `process_*` metrics (on Linux). Idempotent; [`render`] and the `/metrics`
+/// route run it. Conflicting declarations, and families known only from a
+/// site's first call, are reported through [`problems`];
+/// [`Catalog::validate`] finds them in a test.
 ///
 /// ```
 /// metricate::init();
@@ -272,31 +280,32 @@ pub fn registry() -> &'static prometheus::Registry {
 pub fn init() {
     static INIT: std::sync::Once = std::sync::Once::new();
     INIT.call_once(|| {
-        if let Err(error) = registry().register(Box::new(store::OwnFamilies)) {
-            report_problem(format!(
-                "metricate's families could not join the registry: {error}"
-            ));
+        let catalog = catalog::catalog();
+        for first_use in catalog.known_at_first_use() {
+            problems::report(Problem::KnownAtFirstUse(first_use.clone()));
         }
         catalog::register_declared();
-        gather_others();
         let registered = process::ProcessCollector::new()
             .and_then(|collector| registry().register(Box::new(collector)));
         if let Err(error) = registered {
-            report_problem(format!(
-                "the process metrics could not be registered: {error}"
-            ));
+            problems::report(Problem::NotRegistered {
+                what: "the process metrics",
+                reason: error.to_string(),
+            });
         }
+        gather_others();
     });
 }
 
-/// The registry's families other than metricate's own, noting any name both use.
+/// The registry's families, noting any name metricate also declares.
 fn gather_others() -> Vec<prometheus::proto::MetricFamily> {
-    let families = store::without_own_families(|| registry().gather());
-    store::note_names_taken(&families);
+    let families = registry().gather();
+    families::note_names_taken(&families);
     families
 }
 
-/// Every metric of [`registry`] in the Prometheus text format 0.0.4.
+/// Every metric in the Prometheus text format 0.0.4: metricate's families, then
+/// those of [`registry`].
 ///
 /// ```
 /// let text = metricate::render();
@@ -308,41 +317,31 @@ pub fn render() -> String {
     // metricate's own families are written straight from their cells; the rest of
     // the registry (HTTP, process, hand-registered metrics) goes through the
     // `prometheus` encoder.
-    let families = gather_others();
+    let others = gather_others();
     let mut text = String::with_capacity(64 * 1024);
-    store::render_into(&mut text);
+    expose::render_into(&mut text);
     let mut buffer = Vec::new();
     // Encoding only fails on malformed families, which are never registered;
     // whatever was written before such a failure is still returned.
-    let _ = prometheus::TextEncoder::new().encode(&families, &mut buffer);
+    let _ = prometheus::TextEncoder::new().encode(&others, &mut buffer);
     text.push_str(&String::from_utf8_lossy(&buffer));
     text
 }
 
-/// Problems found while registering families at run time (a name declared twice
-/// with different labels, a name taken by a hand-registered metric), each naming
-/// the sites involved.
+/// The problems found so far: conflicting declarations (naming both sites),
+/// families known only from a site's first call (with the typed form to
+/// write), names taken by metrics registered by hand, sites over budget.
+/// Most appear at [`init`]; [`Catalog::validate`] finds the first two kinds
+/// without running anything.
 ///
 /// ```
-/// assert!(metricate::problems().is_empty());
+/// metricate::init();
+/// for problem in metricate::problems() {
+///     eprintln!("{problem}");
+/// }
 /// ```
-pub fn problems() -> Vec<String> {
-    PROBLEMS
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .clone()
-}
-
-static PROBLEMS: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-/// Keeps a registration problem for [`problems`] and says it once on stderr: a
-/// metric that silently never appears is the failure metricate exists to prevent.
-fn report_problem(problem: String) {
-    eprintln!("metricate: {problem}");
-    PROBLEMS
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .push(problem);
+pub fn problems() -> Vec<Problem> {
+    problems::reported()
 }
 
 #[cfg(all(doctest, feature = "axum"))]

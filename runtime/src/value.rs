@@ -1,7 +1,8 @@
 //! Handles returned by [`counter!`](crate::counter), [`gauge!`](crate::gauge) and
 //! [`histogram!`](crate::histogram): one pre-resolved series each, no lookup.
 
-use crate::store::{self, Arena};
+use crate::arena::{bucket_of, Arena, HistogramCells};
+use crate::slots;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// A counter series, from [`counter!`](crate::counter).
@@ -41,7 +42,7 @@ pub struct Gauge {
 /// ```
 pub struct Histogram {
     arena: Option<&'static Arena>,
-    first: usize,
+    cells: HistogramCells,
     bounds: &'static [f64],
 }
 
@@ -95,7 +96,7 @@ impl Counter {
     pub fn inc_by(&self, amount: impl CounterIncrement) {
         let amount = amount.into_increment();
         if let (Some(arena), true) = (self.arena, amount >= 0.0) {
-            arena.add_f64(store::current_slot(), self.word, amount);
+            arena.add_f64(slots::current_slot(), self.word, amount);
         }
     }
 
@@ -171,14 +172,21 @@ impl Gauge {
 impl Histogram {
     pub(crate) const DETACHED: Histogram = Histogram {
         arena: None,
-        first: 0,
+        cells: HistogramCells {
+            first: 0,
+            bounds: 0,
+        },
         bounds: &[],
     };
 
-    pub(crate) fn new(arena: &'static Arena, first: usize, bounds: &'static [f64]) -> Histogram {
+    pub(crate) fn new(
+        arena: &'static Arena,
+        cells: HistogramCells,
+        bounds: &'static [f64],
+    ) -> Histogram {
         Histogram {
             arena: Some(arena),
-            first,
+            cells,
             bounds,
         }
     }
@@ -188,26 +196,25 @@ impl Histogram {
     #[inline]
     pub fn observe(&self, value: f64) {
         if let (Some(arena), false) = (self.arena, value.is_nan()) {
-            let slot = store::current_slot();
-            arena.add(slot, self.first + store::bucket_of(self.bounds, value), 1);
-            arena.add_f64(slot, self.first + self.bounds.len() + 1, value);
+            let slot = slots::current_slot();
+            arena.add(slot, self.cells.bucket(bucket_of(self.bounds, value)), 1);
+            arena.add_f64(slot, self.cells.sum(), value);
         }
     }
 
     /// How many observations were recorded.
     pub fn sample_count(&self) -> u64 {
         self.arena.map_or(0, |arena| {
-            (0..=self.bounds.len()).fold(0u64, |count, bucket| {
-                count.wrapping_add(arena.total(self.first + bucket))
-            })
+            self.cells
+                .counts(arena)
+                .fold(0u64, |count, bucket| count.wrapping_add(bucket))
         })
     }
 
     /// The sum of the observations.
     pub fn sample_sum(&self) -> f64 {
-        self.arena.map_or(0.0, |arena| {
-            arena.total_f64(self.first + self.bounds.len() + 1)
-        })
+        self.arena
+            .map_or(0.0, |arena| arena.total_f64(self.cells.sum()))
     }
 }
 

@@ -126,21 +126,34 @@ fn sites_with_the_same_labels_share_one_series() {
     assert_eq!(sample("threads_queue_depth", &[]), Some(6.0));
 }
 
+#[instrument_metric(calls = "threads_beside_registry_calls_total")]
+fn beside_registry() {}
+
 #[test]
-fn the_registry_gathers_metricate_families_too() {
-    first_counter();
-    metricate::init();
-    let families = metricate::registry().gather();
-    let shared = families
+fn hand_registered_collectors_render_after_metricate_families_once_each() {
+    beside_registry();
+    let by_hand = prometheus::IntCounter::new("threads_by_hand_total", "Registered by hand.")
+        .expect("a valid counter");
+    metricate::registry()
+        .register(Box::new(by_hand.clone()))
+        .expect("the name is free");
+    by_hand.inc_by(7);
+    // The registry is for collectors registered by hand: metricate's own
+    // families are not in it, so nothing can clash or be gathered twice.
+    let gathered = metricate::registry().gather();
+    assert!(gathered
         .iter()
-        .find(|family| family.name() == "threads_shared_calls_total");
-    let value = shared.map(|family| family.get_metric()[0].get_counter().get_value());
-    assert!(value.is_some_and(|value| value >= 1.0), "{value:?}");
-    // The text render writes them once, not twice.
+        .all(|family| family.name() != "threads_beside_registry_calls_total"));
     let text = metricate::render();
-    assert_eq!(
-        text.matches("# TYPE threads_shared_calls_total counter")
-            .count(),
-        1
-    );
+    for family in [
+        "threads_beside_registry_calls_total",
+        "threads_by_hand_total",
+    ] {
+        assert_eq!(
+            text.matches(&format!("# TYPE {family} counter")).count(),
+            1,
+            "{family}"
+        );
+    }
+    assert_eq!(sample("threads_by_hand_total", &[]), Some(7.0));
 }

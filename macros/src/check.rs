@@ -1,0 +1,535 @@
+//! Applies every rule to one `#[instrument_metric]`: all errors are collected
+//! and reported together, each on its offending token. What passes becomes a
+//! [`Checked`], everything expansion needs and all it reads.
+
+use crate::diagnostics::{backticked, Violation};
+use crate::parse::{Args, LabelArg, MetricName, METRIC_KEYS};
+use crate::rules::{self, Measure, MetricKind, DEFAULT_MAX_SERIES};
+use crate::signature::{
+    self, field_path, generic_names, readable_names, value_root, with_static_lifetimes, BodyKind,
+    TypeShape,
+};
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{Expr, Ident, ItemFn, Member, Pat, Type};
+
+/// Everything expansion needs, resolved and checked.
+pub(crate) struct Checked<'a> {
+    pub(crate) args: &'a Args,
+    pub(crate) func: &'a ItemFn,
+    pub(crate) labels: Vec<LabelSource<'a>>,
+    pub(crate) body: BodyKind,
+    pub(crate) max_series: u64,
+    pub(crate) errors: ErrorSource,
+    /// The call produces a `Result`, so `outcome` can tell `ok` from `error`.
+    pub(crate) returns_result: bool,
+    /// The HELP text: `help = ".."`, else the doc comment's first paragraph.
+    pub(crate) help: String,
+}
+
+/// Where the `error_type` values of `errors` come from.
+pub(crate) enum ErrorSource {
+    /// No `errors` metric.
+    None,
+    /// `error_type = "..."`: one fixed value.
+    Fixed(syn::LitStr),
+    /// The error type, nameable outside the fn: its values are known at start.
+    /// Either `E` of a `Result<T, E>`, or `ErrorOf<R>` of an output `R`.
+    Named(Box<Type>),
+    /// The error type depends on the fn's generics or `Self`: each instantiation
+    /// classifies with its own type's values, known from its first call.
+    PerCall,
+}
+
+/// How a label's type is known.
+pub(crate) enum LabelType {
+    /// `name: Type = expr`: the written type.
+    Written(Type),
+    /// `name = expr`: the type of a parameter's projection, nameable outside the
+    /// fn by a closure over the parameter's type (`|p: &P| &(*p).field`).
+    Projected(Projection),
+    /// `name = expr` where the parameter's type mentions `Self`: checked in an
+    /// inline `const` block; the values are known from the first call.
+    AtFirstUse(Projection),
+}
+
+/// The closure that names a label's type: from a reference to the parameter,
+/// through its pattern when the root is one of its bindings, to the field.
+pub(crate) struct Projection {
+    /// The parameter's type, lifetimes made `'static`.
+    pub(crate) param_type: Type,
+    /// The parameter's pattern keeping only the root binding.
+    pub(crate) pattern: Option<Pat>,
+    pub(crate) root: Ident,
+    pub(crate) fields: Vec<Member>,
+}
+
+/// A label, with where its value comes from and how its type is known.
+pub(crate) struct LabelSource<'a> {
+    pub(crate) name: &'a Ident,
+    pub(crate) expr: &'a Expr,
+    pub(crate) ty: LabelType,
+}
+
+impl LabelSource<'_> {
+    /// Whether the label's values are known at compile time.
+    pub(crate) fn known_at_start(&self) -> bool {
+        !matches!(self.ty, LabelType::AtFirstUse(_))
+    }
+}
+
+impl Checked<'_> {
+    /// Whether every label's values are known at compile time.
+    pub(crate) fn labels_known(&self) -> bool {
+        self.labels.iter().all(LabelSource::known_at_start)
+    }
+
+    /// Whether the `error_type` values are known at compile time.
+    pub(crate) fn errors_known(&self) -> bool {
+        !matches!(self.errors, ErrorSource::PerCall)
+    }
+
+    /// Whether a call's return value must be seen: to classify its error, or to
+    /// tell `ok` from `error` in the outcome.
+    pub(crate) fn needs_result(&self) -> bool {
+        self.args.errors.is_some() || (self.args.outcome.is_some() && self.returns_result)
+    }
+}
+
+/// Applies every rule to one annotation; all errors are returned together.
+pub(crate) fn check<'a>(
+    args: &'a Args,
+    func: &'a ItemFn,
+    parse_failed: bool,
+) -> Result<Checked<'a>, Vec<syn::Error>> {
+    let mut errors = Vec::new();
+    check_metrics(args, parse_failed, &mut errors);
+    check_label_names(args, &mut errors);
+    check_buckets(args, &mut errors);
+    if let (Some(error_type), None) = (&args.error_type, &args.errors) {
+        errors.push(
+            Violation::new(
+                "`error_type` only applies to `errors`",
+                Some("add `errors = \"..._total\"` or remove `error_type`".to_owned()),
+            )
+            .at(error_type.span()),
+        );
+    }
+    if let Some(fixed) = &args.error_type {
+        if let Err(violation) = rules::label_value("`error_type`", &fixed.value()) {
+            errors.push(violation.at(fixed.span()));
+        }
+    }
+    if let (Some(outcome), None) = (&args.outcome, &args.calls) {
+        errors.push(
+            Violation::new(
+                "`outcome` labels the `calls` counter with how each call ended",
+                Some("add `calls = \"..._total\"` or remove `outcome`".to_owned()),
+            )
+            .at(outcome.span()),
+        );
+    }
+    let max_series = match &args.max_series {
+        Some((lit, value)) => {
+            if let Err(violation) = rules::max_series(*value) {
+                errors.push(violation.at(lit.span()));
+            }
+            *value
+        }
+        None => DEFAULT_MAX_SERIES,
+    };
+    if let Some(constness) = &func.sig.constness {
+        errors.push(Violation::new(
+            "`#[instrument_metric]` cannot instrument a `const fn`: a call evaluated at compile time has no duration to record",
+            Some("remove `const`, or instrument the non-const fn that calls it".to_owned()),
+        ).at(constness.span()));
+    }
+    let body = signature::body_kind(func);
+    let produced = signature::produced_type(func, body);
+    if let (Some(errors_name), None) = (&args.errors, &args.error_type) {
+        check_result_output(func, body, produced, errors_name, &mut errors);
+    }
+    let labels = resolve_labels(args, func, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let errors = match (&args.errors, &args.error_type) {
+        (None, _) => ErrorSource::None,
+        (Some(_), Some(fixed)) => ErrorSource::Fixed(fixed.clone()),
+        (Some(_), None) => error_source(func, produced),
+    };
+    Ok(Checked {
+        args,
+        func,
+        labels,
+        body,
+        max_series,
+        errors,
+        returns_result: args.errors.is_some() || produced.is_some_and(signature::looks_like_result),
+        help: help_text(args, func),
+    })
+}
+
+fn check_metrics(args: &Args, parse_failed: bool, errors: &mut Vec<syn::Error>) {
+    let metrics: Vec<(MetricKind, &MetricName)> = args.metrics().collect();
+    // After a parse error (a misspelt key) the missing metric is that error's echo.
+    if metrics.is_empty() && !parse_failed {
+        errors.push(syn::Error::new(
+            Span::call_site(),
+            format!(
+                "`#[instrument_metric]` needs at least one metric\nhelp: add one of {}, e.g. `histogram = \"my_fn_duration_seconds\"`",
+                backticked(METRIC_KEYS)
+            ),
+        ));
+    }
+    for (position, (kind, metric)) in metrics.iter().enumerate() {
+        let name = metric.value();
+        let key = metric.key.to_string();
+        if let Err(violation) = rules::metric_rules(*kind, Measure::Duration, &key, &name) {
+            errors.push(violation.at(metric.lit.span()));
+        }
+        if let Some((_, first)) = metrics[..position]
+            .iter()
+            .find(|(_, other)| other.value() == name)
+        {
+            errors.push(Violation::new(
+                format!("`{key}` and `{}` both name `{name}`: each metric of an annotation needs its own name", first.key),
+                None,
+            ).at(metric.lit.span()));
+        }
+    }
+}
+
+fn check_label_names(args: &Args, errors: &mut Vec<syn::Error>) {
+    let names = args
+        .labels
+        .iter()
+        .map(|label| &label.name)
+        .chain(args.const_labels.iter().map(|label| &label.name));
+    let mut seen: Vec<String> = Vec::new();
+    let outcome = args.outcome.as_ref().map(syn::LitStr::value);
+    for name in names {
+        let text = name.to_string();
+        if seen.contains(&text) {
+            errors.push(
+                Violation::new(
+                    format!("duplicate label name `{text}`"),
+                    Some("each label name appears once: rename or remove this one".to_owned()),
+                )
+                .at(name.span()),
+            );
+            continue;
+        }
+        if text == "error_type" && args.errors.is_some() {
+            errors.push(
+                Violation::new(
+                    "label `error_type` is reserved: `errors` sets it to the error's label value",
+                    Some("rename this label".to_owned()),
+                )
+                .at(name.span()),
+            );
+        } else if outcome.as_deref() == Some(text.as_str()) {
+            errors.push(
+                Violation::new(
+                    format!("label `{text}` is also the `outcome` label"),
+                    Some("rename this label, or give `outcome` another name".to_owned()),
+                )
+                .at(name.span()),
+            );
+        } else if let Err(violation) = rules::label_name(&text) {
+            errors.push(violation.at(name.span()));
+        }
+        seen.push(text);
+    }
+    for label in &args.const_labels {
+        let what = format!("the value of `{}`", label.name);
+        if let Err(violation) = rules::label_value(&what, &label.value.value()) {
+            errors.push(violation.at(label.value.span()));
+        }
+    }
+    if let Some(outcome) = &args.outcome {
+        let name = outcome.value();
+        let reserved = (name == "error_type" && args.errors.is_some()).then(|| {
+            Violation::new(
+                "label `error_type` is reserved: `errors` sets it to the error's label value",
+                Some("name the outcome label `status` or `outcome`".to_owned()),
+            )
+        });
+        if let Some(violation) = reserved.or_else(|| rules::label_name(&name).err()) {
+            errors.push(violation.at(outcome.span()));
+        }
+    }
+}
+
+fn check_buckets(args: &Args, errors: &mut Vec<syn::Error>) {
+    let Some(buckets) = &args.buckets else {
+        return;
+    };
+    let bounds: Vec<f64> = buckets.bounds.iter().map(|bound| bound.value).collect();
+    if bounds.is_empty() {
+        errors.push(
+            Violation::new("`buckets` needs at least one bound", None).at(buckets.key.span()),
+        );
+    }
+    if let Err((index, violation)) = rules::buckets(&bounds) {
+        errors.push(violation.on(&buckets.bounds[index].expr));
+    }
+    if args.histogram.is_none() {
+        errors.push(
+            Violation::new(
+                "`buckets` only applies to a `histogram`",
+                Some("add `histogram = \"..._seconds\"` or remove `buckets`".to_owned()),
+            )
+            .at(buckets.key.span()),
+        );
+    }
+}
+
+/// `errors` needs a `Result`. Aliases (`io::Result<T>`) are left to the type
+/// checker; what is plainly not a `Result` is refused here, on its token.
+fn check_result_output(
+    func: &ItemFn,
+    body: BodyKind,
+    produced: Option<&Type>,
+    errors_name: &MetricName,
+    errors: &mut Vec<syn::Error>,
+) {
+    let violation = |found: &str| {
+        let help = if body == BodyKind::Sync
+            && produced.is_some_and(|ty| signature::future_output(ty).is_some())
+        {
+            "a fn returning a future is timed, and its errors classified, as that future runs only when its body ends in the future with no early `return`".to_owned()
+        } else {
+            format!(
+                "return a `Result`, or remove `errors = \"{}\"`",
+                errors_name.value()
+            )
+        };
+        Violation::new(
+            format!("`errors` needs a fn returning `Result<_, E>`, but this fn returns {found}"),
+            Some(help),
+        )
+    };
+    match produced {
+        None => errors.push(violation("`()`").at(func.sig.paren_token.span.close())),
+        Some(ty) if signature::plainly_not_result(ty) => {
+            let shown = quote::ToTokens::to_token_stream(ty)
+                .to_string()
+                .replace(" < ", "<")
+                .replace(" >", ">")
+                .replace(" ,", ",");
+            errors.push(violation(&format!("`{shown}`")).on(ty));
+        }
+        Some(_) => {}
+    }
+}
+
+/// The error type `errors` classifies by: named outside the fn when it can be
+/// (as `E` of `Result<T, E>`, or as `ErrorOf<R>` of an alias `R`), so its values
+/// are known at start; else found per call.
+fn error_source(func: &ItemFn, produced: Option<&Type>) -> ErrorSource {
+    let generics = generic_names(func);
+    let nameable = |ty: &Type| TypeShape::of(ty, &generics).nameable_outside();
+    let Some(produced) = produced else {
+        return ErrorSource::PerCall;
+    };
+    if let Some(error) = signature::result_error_type(produced).filter(|error| nameable(error)) {
+        return ErrorSource::Named(Box::new(with_static_lifetimes(error)));
+    }
+    if nameable(produced) {
+        let produced = with_static_lifetimes(produced);
+        return ErrorSource::Named(Box::new(syn::parse_quote!(
+            ::metricate::__private::ErrorOf<#produced>
+        )));
+    }
+    ErrorSource::PerCall
+}
+
+/// Resolves each label: its value must be a parameter, a binding of a
+/// parameter's pattern, or a field path on one; its type is written, or named
+/// through the parameter's type.
+fn resolve_labels<'a>(
+    args: &'a Args,
+    func: &'a ItemFn,
+    errors: &mut Vec<syn::Error>,
+) -> Vec<LabelSource<'a>> {
+    let generics = generic_names(func);
+    let mut sources = Vec::new();
+    for label in &args.labels {
+        match resolve_label(label, func, &generics) {
+            Ok(ty) => sources.push(LabelSource {
+                name: &label.name,
+                expr: &label.value,
+                ty,
+            }),
+            Err(error) => errors.push(error),
+        }
+    }
+    sources
+}
+
+fn resolve_label(
+    label: &LabelArg,
+    func: &ItemFn,
+    generics: &[String],
+) -> Result<LabelType, syn::Error> {
+    let Some((root, fields)) = field_path(&label.value) else {
+        return Err(Violation::new(
+            format!("the value of label `{}` must be a parameter, a binding of a parameter's pattern, or a field path on one, like `user.plan`", label.name),
+            Some("bind the value to a parameter of the fn".to_owned()),
+        ).on(&label.value));
+    };
+    let Some(source) = value_root(func, &root, fields) else {
+        let names = readable_names(func);
+        let names = if names.is_empty() {
+            "none".to_owned()
+        } else {
+            backticked(&names)
+        };
+        return Err(Violation::new(
+            format!("`{root}` is not a parameter of `{}`", func.sig.ident),
+            Some(format!(
+                "label values are read from parameters and the bindings of their patterns; here they are {names}"
+            )),
+        )
+        .on(&label.value));
+    };
+    if let Some(ty) = &label.ty {
+        let shape = TypeShape::of(ty, generics);
+        if !shape.nameable_outside() {
+            let what = if shape.mentions_self {
+                "write the type's own name instead of `Self`"
+            } else {
+                "a label's type is one concrete enum deriving `LabelValue`"
+            };
+            return Err(Violation::new(
+                format!("the type of label `{}` must be named without the fn's generics, `Self` or `impl Trait`: its values must be known at compile time", label.name),
+                Some(what.to_owned()),
+            ).on(ty));
+        }
+        return Ok(LabelType::Written(with_static_lifetimes(ty)));
+    }
+    let param_type = source.param_type;
+    let shape = TypeShape::of(strip_references(param_type), generics);
+    let typed_form = format!(
+        "labels({}: Type = {})",
+        label.name,
+        quote::ToTokens::to_token_stream(&label.value)
+            .to_string()
+            .replace(" . ", ".")
+    );
+    if shape.has_impl_trait || (source.fields.is_empty() && shape.is_bare_generic) {
+        return Err(Violation::new(
+            format!("label `{}` reads `{root}`, whose type is generic: a label needs one concrete type whose values are known at compile time", label.name),
+            Some("use a concrete enum deriving `LabelValue`".to_owned()),
+        ).on(&label.value));
+    }
+    if shape.mentions_generics {
+        return Err(Violation::new(
+            format!("label `{}` reads `{root}`, whose type depends on the fn's generic parameters: the label's type could differ between instantiations", label.name),
+            Some(format!("write the label's concrete type: `{typed_form}`")),
+        ).on(&label.value));
+    }
+    let projection = Projection {
+        param_type: with_static_lifetimes(match source.pattern {
+            // A binding's type is found by matching the parameter's pattern
+            // against a reference to the parameter, references and all.
+            Some(_) => param_type,
+            None => strip_references(param_type),
+        }),
+        pattern: source
+            .pattern
+            .map(|pattern| signature::pattern_keeping(pattern, &root)),
+        root: Ident::new(&root, label.value.span()),
+        fields: source.fields,
+    };
+    Ok(if shape.mentions_self {
+        LabelType::AtFirstUse(projection)
+    } else {
+        LabelType::Projected(projection)
+    })
+}
+
+fn strip_references(mut ty: &Type) -> &Type {
+    loop {
+        match ty {
+            Type::Reference(reference) => ty = &reference.elem,
+            Type::Paren(paren) => ty = &paren.elem,
+            Type::Group(group) => ty = &group.elem,
+            _ => return ty,
+        }
+    }
+}
+
+/// `help = ".."`, else the first paragraph of the doc comment on one line, else
+/// ``Calls of `fn_name`.``.
+fn help_text(args: &Args, func: &ItemFn) -> String {
+    match &args.help {
+        Some(help) => help.value(),
+        None => {
+            doc_summary(&func.attrs).unwrap_or_else(|| format!("Calls of `{}`.", func.sig.ident))
+        }
+    }
+}
+
+/// The first paragraph of a doc comment, on one line. Each `///` line is an
+/// attribute of its own; a blank one (`///` alone) ends the paragraph.
+pub(crate) fn doc_summary(attrs: &[syn::Attribute]) -> Option<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for attr in attrs.iter().filter(|attr| attr.path().is_ident("doc")) {
+        let syn::Meta::NameValue(meta) = &attr.meta else {
+            continue;
+        };
+        let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(text),
+            ..
+        }) = &meta.value
+        else {
+            continue;
+        };
+        let text = text.value();
+        // `/** .. */` puts a whole paragraph, blank lines and all, in one attribute.
+        let mut pieces: Vec<&str> = text.lines().map(str::trim).collect();
+        if pieces.is_empty() {
+            pieces.push("");
+        }
+        for line in pieces {
+            if line.is_empty() {
+                if lines.is_empty() {
+                    continue;
+                }
+                return Some(lines.join(" "));
+            }
+            lines.push(line.to_owned());
+        }
+    }
+    (!lines.is_empty()).then(|| lines.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_is_the_first_paragraph_of_the_doc() {
+        let func: ItemFn = syn::parse_str(
+            "/// Parses an uploaded CV
+            /// into sections.
+            ///
+            /// # Errors
+            ///
+            /// When the body is empty.
+            fn parse() {}",
+        )
+        .unwrap();
+        assert_eq!(
+            doc_summary(&func.attrs).as_deref(),
+            Some("Parses an uploaded CV into sections.")
+        );
+        let block: ItemFn =
+            syn::parse_str("/** First line.\n\n Second paragraph. */ fn f() {}").unwrap();
+        assert_eq!(doc_summary(&block.attrs).as_deref(), Some("First line."));
+        let none: ItemFn = syn::parse_str("fn f() {}").unwrap();
+        assert_eq!(doc_summary(&none.attrs), None);
+    }
+}

@@ -1,0 +1,487 @@
+//! The Prometheus rules metricate enforces at compile time, as pure functions
+//! over names and numbers. Each returns the [`Violation`] to report; where it is
+//! reported, and on which token, is the caller's business.
+
+use crate::case::{is_snake_identifier, to_snake_case};
+use crate::diagnostics::Violation;
+
+/// The kind of a metric family.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum MetricKind {
+    Counter,
+    Gauge,
+    Histogram,
+}
+
+impl MetricKind {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            MetricKind::Counter => "counter",
+            MetricKind::Gauge => "gauge",
+            MetricKind::Histogram => "histogram",
+        }
+    }
+}
+
+/// What a histogram measures: the duration of a call (always seconds), or any
+/// value in a base unit (`histogram!`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Measure {
+    Duration,
+    Value,
+}
+
+/// The default budget of series per family: the product of the label types' value counts.
+pub(crate) const DEFAULT_MAX_SERIES: u64 = 1_000;
+/// `max_series` may raise the budget up to this cap and no further.
+pub(crate) const MAX_SERIES_CAP: u64 = 10_000;
+
+/// Label names whose values are unbounded by nature; refused whatever their type.
+const UNBOUNDED_LABEL_NAMES: &[&str] = &[
+    "id",
+    "uuid",
+    "guid",
+    "user",
+    "user_id",
+    "username",
+    "user_name",
+    "email",
+    "email_address",
+    "ip",
+    "ip_address",
+    "client_ip",
+    "remote_addr",
+    "address",
+    "session",
+    "session_id",
+    "request_id",
+    "trace_id",
+    "span_id",
+    "correlation_id",
+    "url",
+    "uri",
+    "path",
+    "query",
+    "token",
+    "api_key",
+    "phone",
+    "phone_number",
+    "timestamp",
+    "message",
+    "error_message",
+    "filename",
+    "file_name",
+];
+
+/// Scaled time units that a duration histogram must not use: Prometheus wants seconds.
+const SCALED_TIME_SUFFIXES: &[&str] = &[
+    "_milliseconds",
+    "_millis",
+    "_ms",
+    "_microseconds",
+    "_micros",
+    "_us",
+    "_nanoseconds",
+    "_nanos",
+    "_ns",
+    "_minutes",
+    "_hours",
+    "_days",
+];
+
+/// Suffixes the exposition format gives to the series of histograms and summaries.
+const RESERVED_SUFFIXES: &[&str] = &["_count", "_sum", "_bucket"];
+
+/// The base units a `histogram!` name may end in: Prometheus records base units.
+pub(crate) const BASE_UNITS: &[&str] = &[
+    "seconds", "bytes", "ratio", "meters", "volts", "amperes", "joules", "grams", "celsius",
+    "dollars",
+];
+
+/// A metric name is lower snake_case and does not end in a reserved suffix.
+pub(crate) fn metric_name(name: &str) -> Result<(), Violation> {
+    if !is_snake_identifier(name, false) {
+        let suggestion = to_snake_case(name);
+        return Err(Violation::new(
+            format!("`{name}` is not a valid metric name: a metric name is lower snake_case, `[a-z_][a-z0-9_]*`"),
+            (!suggestion.is_empty()).then(|| format!("try `{suggestion}`")),
+        ));
+    }
+    if name.starts_with("__") {
+        return Err(Violation::new(
+            format!("metric name `{name}` starts with `__`, which is reserved for Prometheus' internal use"),
+            None,
+        ));
+    }
+    if let Some(suffix) = reserved_suffix(name) {
+        return Err(Violation::new(
+            format!("metric name `{name}` ends in `{suffix}`, a suffix reserved for the series of histograms and summaries"),
+            Some(format!("rename it, e.g. `{}`", name.trim_end_matches(suffix).to_owned() + "_events_total")),
+        ));
+    }
+    Ok(())
+}
+
+fn reserved_suffix(name: &str) -> Option<&'static str> {
+    RESERVED_SUFFIXES
+        .iter()
+        .copied()
+        .find(|suffix| name.ends_with(suffix))
+}
+
+/// Every naming rule for a metric of `kind` declared by `key` (`errors`,
+/// `counter!`, ...). A reserved suffix gets a suggestion that suits the kind, so
+/// following the help never leads straight into the next error (a gauge is not
+/// told to end in `_total`).
+pub(crate) fn metric_rules(
+    kind: MetricKind,
+    measure: Measure,
+    key: &str,
+    name: &str,
+) -> Result<(), Violation> {
+    metric_name(name).map_err(|mut violation| {
+        if let Some(suffix) = reserved_suffix(name) {
+            let stem = &name[..name.len() - suffix.len()];
+            let suggestion = match (kind, measure) {
+                (MetricKind::Counter, _) => format!("{stem}_total"),
+                (MetricKind::Gauge, _) => stem.to_owned(),
+                (MetricKind::Histogram, Measure::Duration) => format!("{stem}_seconds"),
+                (MetricKind::Histogram, Measure::Value) => format!("{stem}_bytes"),
+            };
+            if is_snake_identifier(&suggestion, false) {
+                violation.help = Some(format!("try `{suggestion}`"));
+            }
+        }
+        violation
+    })?;
+    kind_suffix(kind, measure, key, name)
+}
+
+/// The suffix rules of each kind: counters end in `_total`; gauges and histograms
+/// do not; a duration histogram ends in `_seconds`, any other in a base unit.
+pub(crate) fn kind_suffix(
+    kind: MetricKind,
+    measure: Measure,
+    key: &str,
+    name: &str,
+) -> Result<(), Violation> {
+    match kind {
+        MetricKind::Counter if !name.ends_with("_total") => Err(Violation::new(
+            format!("counter `{name}` (`{key}`) must end in `_total`"),
+            Some(format!("try `{name}_total`")),
+        )),
+        MetricKind::Gauge | MetricKind::Histogram if name.ends_with("_total") => {
+            Err(Violation::new(
+                format!(
+                    "`{name}` is a {} (`{key}`), but `_total` is reserved for counters",
+                    kind.name()
+                ),
+                Some(format!("try `{}`", name.trim_end_matches("_total"))),
+            ))
+        }
+        MetricKind::Histogram => match measure {
+            Measure::Duration => duration_unit(name),
+            Measure::Value => base_unit(name),
+        },
+        _ => Ok(()),
+    }
+}
+
+/// A duration histogram measures seconds and says so in its name.
+pub(crate) fn duration_unit(name: &str) -> Result<(), Violation> {
+    if name.ends_with("_seconds") {
+        return Ok(());
+    }
+    if let Some(scaled) = SCALED_TIME_SUFFIXES
+        .iter()
+        .find(|suffix| name.ends_with(*suffix))
+    {
+        return Err(Violation::new(
+            format!(
+                "duration histogram `{name}` is in `{}`: Prometheus measures durations in seconds",
+                &scaled[1..]
+            ),
+            Some(format!(
+                "rename it `{}_seconds`; metricate records seconds",
+                name.trim_end_matches(scaled)
+            )),
+        ));
+    }
+    Err(Violation::new(
+        format!("duration histogram `{name}` must end in `_seconds`, its base unit"),
+        Some(format!("try `{name}_seconds`")),
+    ))
+}
+
+/// A `histogram!` name ends in its base unit, so readers know what it measures.
+pub(crate) fn base_unit(name: &str) -> Result<(), Violation> {
+    if BASE_UNITS
+        .iter()
+        .any(|unit| name.ends_with(&format!("_{unit}")))
+    {
+        return Ok(());
+    }
+    if SCALED_TIME_SUFFIXES
+        .iter()
+        .any(|suffix| name.ends_with(suffix))
+    {
+        return duration_unit(name);
+    }
+    Err(Violation::new(
+        format!(
+            "histogram `{name}` must end in its unit, a base unit such as `_seconds` or `_bytes`"
+        ),
+        Some(format!(
+            "the base units are {}; e.g. `{name}_bytes`",
+            BASE_UNITS
+                .iter()
+                .map(|unit| format!("`_{unit}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    ))
+}
+
+/// Label names: valid identifiers, not reserved by Prometheus, not unbounded by nature.
+pub(crate) fn label_name(name: &str) -> Result<(), Violation> {
+    if !is_snake_identifier(name, true) {
+        return Err(Violation::new(
+            format!("`{name}` is not a valid label name: `[a-zA-Z_][a-zA-Z0-9_]*`"),
+            Some(format!("try `{}`", to_snake_case(name))),
+        ));
+    }
+    if name == "le" || name == "quantile" {
+        return Err(Violation::new(
+            format!("label name `{name}` is reserved: Prometheus uses it for the buckets of histograms and summaries"),
+            Some("choose another name".to_owned()),
+        ));
+    }
+    if name.starts_with("__") {
+        return Err(Violation::new(
+            format!(
+                "label name `{name}` is reserved: names starting with `__` are Prometheus' own"
+            ),
+            Some("choose another name".to_owned()),
+        ));
+    }
+    if UNBOUNDED_LABEL_NAMES.contains(&name) || name.ends_with("_id") {
+        return Err(Violation::new(
+            format!("label `{name}` is unbounded by nature: one series per distinct value would explode the cardinality of the metric"),
+            Some("drop the label, or label with a bounded classification (an enum deriving `LabelValue`) under another name".to_owned()),
+        ));
+    }
+    Ok(())
+}
+
+/// A label value is not empty: in Prometheus an empty value means no label at all.
+pub(crate) fn label_value(what: &str, value: &str) -> Result<(), Violation> {
+    if value.is_empty() {
+        return Err(Violation::new(
+            format!(
+                "{what} is empty: in Prometheus a label with an empty value is no label at all"
+            ),
+            Some("give it a non-empty value, or remove the label".to_owned()),
+        ));
+    }
+    Ok(())
+}
+
+/// Bucket bounds: finite, positive, strictly increasing. Returns the index of the
+/// offending bound with the violation.
+pub(crate) fn buckets(bounds: &[f64]) -> Result<(), (usize, Violation)> {
+    for (index, &bound) in bounds.iter().enumerate() {
+        if !bound.is_finite() || bound <= 0.0 {
+            return Err((index, Violation::new(
+                format!("bucket bound `{bound:?}` must be positive: durations are never negative or zero"),
+                Some("remove it; Prometheus adds the `+Inf` bucket itself".to_owned()),
+            )));
+        }
+        if let Some(&previous) = index.checked_sub(1).and_then(|i| bounds.get(i)) {
+            if bound <= previous {
+                return Err((index, Violation::new(
+                    format!("buckets must be strictly increasing, but `{bound:?}` follows `{previous:?}`"),
+                    Some("sort the bounds and remove duplicates".to_owned()),
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The cardinality budget: `max_series` must stay within the hard cap.
+pub(crate) fn max_series(value: u64) -> Result<(), Violation> {
+    if value == 0 || value > MAX_SERIES_CAP {
+        return Err(Violation::new(
+            format!("`max_series = {value}` is outside 1..={MAX_SERIES_CAP}: the hard cap on series per family keeps cardinality bounded"),
+            Some("reduce the labels' value counts instead of raising the budget further".to_owned()),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_names_are_lower_snake_case() {
+        assert!(metric_name("cv_parse_duration_seconds").is_ok());
+        assert!(metric_name("_private_total").is_ok());
+        let violation = metric_name("Cv-Parse duration_seconds").unwrap_err();
+        assert!(violation.message.contains("metric name"));
+        assert_eq!(
+            violation.help.as_deref(),
+            Some("try `cv_parse_duration_seconds`")
+        );
+        assert!(metric_name("9lives_total").is_err());
+        assert!(metric_name("").is_err());
+        assert!(metric_name("__internal_total").is_err());
+    }
+
+    #[test]
+    fn reserved_suffixes_are_refused() {
+        for name in ["x_count", "x_sum", "x_bucket"] {
+            assert!(
+                metric_name(name).unwrap_err().message.contains("reserved"),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn reserved_suffix_suggestions_suit_the_kind() {
+        let help = |kind, measure, name| metric_rules(kind, measure, "key", name).unwrap_err().help;
+        assert_eq!(
+            help(MetricKind::Counter, Measure::Duration, "jobs_count").as_deref(),
+            Some("try `jobs_total`")
+        );
+        assert_eq!(
+            help(MetricKind::Gauge, Measure::Duration, "jobs_count").as_deref(),
+            Some("try `jobs`")
+        );
+        assert_eq!(
+            help(MetricKind::Histogram, Measure::Duration, "x_sum").as_deref(),
+            Some("try `x_seconds`")
+        );
+        assert_eq!(
+            help(MetricKind::Histogram, Measure::Value, "x_sum").as_deref(),
+            Some("try `x_bytes`")
+        );
+        assert!(metric_rules(MetricKind::Counter, Measure::Duration, "calls", "x_total").is_ok());
+        assert!(
+            metric_rules(MetricKind::Counter, Measure::Duration, "calls", "x")
+                .unwrap_err()
+                .message
+                .contains("_total")
+        );
+    }
+
+    #[test]
+    fn counters_end_in_total_and_nothing_else_does() {
+        let rule = |kind, name| kind_suffix(kind, Measure::Duration, "key", name);
+        assert!(rule(MetricKind::Counter, "cv_parse_errors_total").is_ok());
+        assert!(rule(MetricKind::Counter, "cv_parse_errors")
+            .unwrap_err()
+            .message
+            .contains("_total"));
+        assert!(rule(MetricKind::Gauge, "jobs_total").is_err());
+        assert!(rule(MetricKind::Gauge, "jobs_in_flight").is_ok());
+        assert!(rule(MetricKind::Histogram, "x_seconds_total").is_err());
+        assert!(kind_suffix(
+            MetricKind::Histogram,
+            Measure::Value,
+            "histogram!",
+            "x_bytes_total"
+        )
+        .unwrap_err()
+        .message
+        .contains("histogram"));
+    }
+
+    #[test]
+    fn duration_histograms_are_in_seconds() {
+        assert!(duration_unit("cv_parse_duration_seconds").is_ok());
+        assert!(duration_unit("cv_parse_duration")
+            .unwrap_err()
+            .message
+            .contains("_seconds"));
+        let scaled = duration_unit("cv_parse_duration_milliseconds").unwrap_err();
+        assert!(scaled.message.contains("seconds"));
+        assert_eq!(
+            scaled.help.as_deref(),
+            Some("rename it `cv_parse_duration_seconds`; metricate records seconds")
+        );
+    }
+
+    #[test]
+    fn value_histograms_end_in_a_base_unit() {
+        assert!(base_unit("cv_size_bytes").is_ok());
+        assert!(base_unit("match_score_ratio").is_ok());
+        assert!(base_unit("match_cost_dollars").is_ok());
+        assert!(base_unit("cv_size").unwrap_err().message.contains("unit"));
+        assert!(base_unit("render_milliseconds")
+            .unwrap_err()
+            .message
+            .contains("seconds"));
+    }
+
+    #[test]
+    fn label_names_reserved_and_unbounded() {
+        assert!(label_name("format").is_ok());
+        assert!(label_name("Format").is_ok());
+        assert!(label_name("le").unwrap_err().message.contains("reserved"));
+        assert!(label_name("quantile")
+            .unwrap_err()
+            .message
+            .contains("reserved"));
+        assert!(label_name("__name__")
+            .unwrap_err()
+            .message
+            .contains("reserved"));
+        assert!(label_name("bad-name").is_err());
+        for name in [
+            "user_id",
+            "email",
+            "ip",
+            "session_id",
+            "request_id",
+            "trace_id",
+            "url",
+            "customer_id",
+        ] {
+            let violation = label_name(name).unwrap_err();
+            assert!(
+                violation.message.contains(name) && violation.message.contains("cardinality"),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn label_values_are_not_empty() {
+        assert!(label_value("the value of `env`", "prod").is_ok());
+        let violation = label_value("the value of `env`", "").unwrap_err();
+        assert!(violation.message.contains("empty"));
+        assert!(violation.message.starts_with("the value of `env`"));
+    }
+
+    #[test]
+    fn buckets_are_positive_and_strictly_increasing() {
+        assert!(buckets(&[0.005, 0.01, 1.0, 10.0]).is_ok());
+        let (index, violation) = buckets(&[0.5, 0.1]).unwrap_err();
+        assert_eq!(index, 1);
+        assert!(violation.message.contains("increasing"));
+        assert_eq!(buckets(&[0.1, 0.1]).unwrap_err().0, 1);
+        assert_eq!(buckets(&[0.0, 1.0]).unwrap_err().0, 0);
+        assert_eq!(buckets(&[-1.0]).unwrap_err().0, 0);
+        assert_eq!(buckets(&[f64::INFINITY]).unwrap_err().0, 0);
+    }
+
+    #[test]
+    fn max_series_has_a_hard_cap() {
+        assert!(max_series(1).is_ok());
+        assert!(max_series(MAX_SERIES_CAP).is_ok());
+        assert!(max_series(MAX_SERIES_CAP + 1).is_err());
+        assert!(max_series(0).is_err());
+    }
+}

@@ -1,0 +1,364 @@
+//! The families metricate exports and the series of each: every site joins
+//! its family here when its table is built, and exports each label combination
+//! with where its value is read from. The exposition reads them back.
+
+use crate::arena::{Arena, HistogramCells};
+use crate::catalog::{Conflict, MetricKind, SiteInfo};
+use crate::problems::{self, Problem};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// What a family is, as its declarations must agree on: kind, label names (in
+/// any order) and buckets.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Shape<'a> {
+    pub(crate) kind: MetricKind,
+    pub(crate) label_names: &'a [&'static str],
+    pub(crate) bounds: &'a [f64],
+}
+
+impl Shape<'_> {
+    /// How `other` disagrees with this shape, in words, or `None` when they
+    /// agree and so may share the family. The one rule, for the catalogue and
+    /// for the families built at run time alike.
+    pub(crate) fn difference(&self, other: &Shape<'_>) -> Option<String> {
+        let same_names = self.label_names.len() == other.label_names.len()
+            && other
+                .label_names
+                .iter()
+                .all(|name| self.label_names.contains(name));
+        if self.kind != other.kind {
+            Some(format!(
+                "different kinds ({} and {})",
+                self.kind, other.kind
+            ))
+        } else if !same_names {
+            Some(format!(
+                "different label names ({{{}}} and {{{}}})",
+                self.label_names.join(", "),
+                other.label_names.join(", ")
+            ))
+        } else if self.bounds != other.bounds {
+            Some("different buckets".to_owned())
+        } else {
+            None
+        }
+    }
+}
+
+/// What one site declares about one family.
+pub(crate) struct Declaration<'a> {
+    pub(crate) name: &'static str,
+    pub(crate) shape: Shape<'a>,
+    pub(crate) help: &'a str,
+    pub(crate) site: SiteInfo,
+}
+
+/// Where a series' value is read from.
+#[derive(Clone, Copy)]
+pub(crate) enum Source {
+    /// An integer counter.
+    Count { arena: &'static Arena, word: usize },
+    /// An integer gauge moved by increments and decrements.
+    Level { arena: &'static Arena, word: usize },
+    /// A float counter.
+    FloatCount { arena: &'static Arena, word: usize },
+    /// A float gauge that is set: one cell, not one per slot.
+    Cell { cell: &'static AtomicU64 },
+    /// A histogram of durations, its sum in clock ticks.
+    Ticks {
+        arena: &'static Arena,
+        cells: HistogramCells,
+        ticks_per_second: f64,
+    },
+    /// A histogram of values, its sum a float.
+    Values {
+        arena: &'static Arena,
+        cells: HistogramCells,
+    },
+}
+
+/// A series' value at one scrape.
+pub(crate) enum Value {
+    Number(f64),
+    /// Per-bucket counts (not cumulative), `+Inf` last, and the sum.
+    Histogram {
+        buckets: Vec<u64>,
+        sum: f64,
+    },
+}
+
+impl Source {
+    pub(crate) fn value(self) -> Value {
+        match self {
+            Source::Count { arena, word } => Value::Number(arena.total(word) as f64),
+            Source::Level { arena, word } => Value::Number(arena.total(word) as i64 as f64),
+            Source::FloatCount { arena, word } => Value::Number(arena.total_f64(word)),
+            Source::Cell { cell } => Value::Number(f64::from_bits(cell.load(Relaxed))),
+            Source::Ticks {
+                arena,
+                cells,
+                ticks_per_second,
+            } => Value::Histogram {
+                buckets: cells.counts(arena).collect(),
+                sum: arena.total(cells.sum()) as f64 / ticks_per_second,
+            },
+            Source::Values { arena, cells } => Value::Histogram {
+                buckets: cells.counts(arena).collect(),
+                sum: arena.total_f64(cells.sum()),
+            },
+        }
+    }
+}
+
+/// One series of a family: its labels, rendered once, and its cells.
+pub(crate) struct Series {
+    /// `name="value",...` sorted by name, escaped.
+    pub(crate) labels: String,
+    pub(crate) source: Source,
+    /// The cells of other sites, or other instantiations of a generic fn, with
+    /// the same labels: the series is their sum.
+    pub(crate) more: Vec<Source>,
+}
+
+impl Series {
+    /// The series' value, summed over every source that shares it.
+    pub(crate) fn value(&self) -> Value {
+        let mut total = self.source.value();
+        for source in &self.more {
+            total = match (total, source.value()) {
+                (Value::Number(left), Value::Number(right)) => Value::Number(left + right),
+                (
+                    Value::Histogram { buckets, sum },
+                    Value::Histogram {
+                        buckets: more,
+                        sum: more_sum,
+                    },
+                ) => Value::Histogram {
+                    buckets: buckets
+                        .iter()
+                        .zip(&more)
+                        .map(|(a, b)| a.wrapping_add(*b))
+                        .collect(),
+                    sum: sum + more_sum,
+                },
+                (total, _) => total,
+            };
+        }
+        total
+    }
+}
+
+/// A family as first declared, and every series of every site that joined it.
+pub(crate) struct Family {
+    pub(crate) kind: MetricKind,
+    pub(crate) help: String,
+    pub(crate) label_names: Vec<&'static str>,
+    pub(crate) bounds: Vec<f64>,
+    pub(crate) first_site: SiteInfo,
+    pub(crate) series: Vec<Series>,
+}
+
+static FAMILIES: Mutex<BTreeMap<&'static str, Family>> = Mutex::new(BTreeMap::new());
+
+/// The families, locked: the exposition holds this while it writes them.
+pub(crate) fn families() -> MutexGuard<'static, BTreeMap<&'static str, Family>> {
+    FAMILIES.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A site's place in a family: where each family label sits among the site's.
+pub(crate) struct Joined {
+    name: &'static str,
+    /// `order[i]` is the position, among the site's labels, of the family's i-th.
+    order: Vec<usize>,
+}
+
+/// Joins the family `declaration` names, creating it on first use. A site that
+/// disagrees with the family's first declaration gets `None` (its series
+/// record, but are not exported) and the conflict, naming both sites, is
+/// reported.
+pub(crate) fn join(declaration: &Declaration<'_>) -> Option<Joined> {
+    let mut families = families();
+    if let Some(family) = families.get(declaration.name) {
+        let shape = Shape {
+            kind: family.kind,
+            label_names: &family.label_names,
+            bounds: &family.bounds,
+        };
+        if let Some(difference) = shape.difference(&declaration.shape) {
+            problems::report(Problem::Conflict(Conflict {
+                name: declaration.name,
+                difference,
+                first: family.first_site.clone(),
+                second: declaration.site.clone(),
+            }));
+            return None;
+        }
+        let order = family
+            .label_names
+            .iter()
+            .map(|name| {
+                declaration
+                    .shape
+                    .label_names
+                    .iter()
+                    .position(|candidate| candidate == name)
+                    .unwrap_or(0)
+            })
+            .collect();
+        return Some(Joined {
+            name: declaration.name,
+            order,
+        });
+    }
+    families.insert(
+        declaration.name,
+        Family {
+            kind: declaration.shape.kind,
+            help: declaration.help.to_owned(),
+            label_names: declaration.shape.label_names.to_vec(),
+            bounds: declaration.shape.bounds.to_vec(),
+            first_site: declaration.site.clone(),
+            series: Vec::new(),
+        },
+    );
+    Some(Joined {
+        name: declaration.name,
+        order: (0..declaration.shape.label_names.len()).collect(),
+    })
+}
+
+impl Joined {
+    /// Exports one series whose label values are `values`, in the site's order.
+    pub(crate) fn export(&self, values: &[&str], source: Source) {
+        let mut families = families();
+        let Some(family) = families.get_mut(self.name) else {
+            return;
+        };
+        let labels = self.labels(family, values);
+        match family
+            .series
+            .iter_mut()
+            .find(|series| series.labels == labels)
+        {
+            Some(series) => series.more.push(source),
+            None => family.series.push(Series {
+                labels,
+                source,
+                more: Vec::new(),
+            }),
+        }
+    }
+
+    /// The cell of the gauge with these label values: a gauge is set, so sites
+    /// sharing a series must share its one cell.
+    pub(crate) fn gauge_cell(&self, values: &[&str]) -> &'static AtomicU64 {
+        let existing = {
+            let families = families();
+            families.get(self.name).and_then(|family| {
+                let labels = self.labels(family, values);
+                family.series.iter().find_map(|series| match series.source {
+                    Source::Cell { cell } if series.labels == labels => Some(cell),
+                    _ => None,
+                })
+            })
+        };
+        existing.unwrap_or_else(|| {
+            let cell: &'static AtomicU64 = Box::leak(Box::new(AtomicU64::new(0)));
+            self.export(values, Source::Cell { cell });
+            cell
+        })
+    }
+
+    /// `name="value",...` for `values` (in the site's order), sorted by name, as
+    /// the exposition writes them.
+    fn labels(&self, family: &Family, values: &[&str]) -> String {
+        let mut pairs: Vec<(&str, &str)> = family
+            .label_names
+            .iter()
+            .zip(&self.order)
+            .map(|(name, &position)| (*name, values.get(position).copied().unwrap_or("")))
+            .collect();
+        pairs.sort_unstable();
+        let mut labels = String::new();
+        for (name, value) in pairs {
+            if !labels.is_empty() {
+                labels.push(',');
+            }
+            let _ = write!(
+                labels,
+                "{name}=\"{}\"",
+                crate::expose::escape_label_value(value)
+            );
+        }
+        labels
+    }
+}
+
+/// Names of metricate families also found in the registry: the registry's are
+/// exported, metricate's are not (two families of one name break a scrape).
+static TAKEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+fn taken() -> MutexGuard<'static, Vec<String>> {
+    TAKEN.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Notes the metricate families whose names the registry's `gathered` families
+/// already use, reporting each once.
+pub(crate) fn note_names_taken(gathered: &[prometheus::proto::MetricFamily]) {
+    let families = families();
+    let mut taken = taken();
+    for family in gathered {
+        let name = family.name();
+        if let Some((name, own)) = families.get_key_value(name) {
+            if !taken.iter().any(|known| known == name) {
+                taken.push((*name).to_owned());
+                problems::report(Problem::NameTaken {
+                    name,
+                    site: own.first_site.clone(),
+                });
+            }
+        }
+    }
+}
+
+/// Whether the registry exports a family of this name instead of metricate.
+pub(crate) fn is_taken(name: &str) -> bool {
+    taken().iter().any(|known| known == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_agree_on_kind_label_names_in_any_order_and_buckets() {
+        let shape = |kind, label_names, bounds| Shape {
+            kind,
+            label_names,
+            bounds,
+        };
+        let first = shape(MetricKind::Counter, &["a", "b"], &[]);
+        assert!(first
+            .difference(&shape(MetricKind::Counter, &["b", "a"], &[]))
+            .is_none());
+        assert_eq!(
+            first.difference(&shape(MetricKind::Gauge, &["a", "b"], &[])),
+            Some("different kinds (counter and gauge)".to_owned())
+        );
+        assert_eq!(
+            first.difference(&shape(MetricKind::Counter, &["a"], &[])),
+            Some("different label names ({a, b} and {a})".to_owned())
+        );
+        assert_eq!(
+            shape(MetricKind::Histogram, &[], &[1.0]).difference(&shape(
+                MetricKind::Histogram,
+                &[],
+                &[2.0]
+            )),
+            Some("different buckets".to_owned())
+        );
+    }
+}

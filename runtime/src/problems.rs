@@ -1,0 +1,120 @@
+//! What can go wrong with a declared metric, as one typed report: read through
+//! [`problems`](crate::problems) at run time and [`Catalog::validate`] in a test.
+//!
+//! [`Catalog::validate`]: crate::Catalog::validate
+
+use crate::catalog::{Conflict, SiteInfo};
+use std::fmt;
+use std::sync::{Mutex, PoisonError};
+
+/// A problem with a declared metric. Each names the source location(s)
+/// involved and says how to fix it.
+///
+/// ```
+/// for problem in metricate::problems() {
+///     eprintln!("metric problem: {problem}");
+/// }
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Problem {
+    /// Two declarations of one name disagree on kind, label names or buckets;
+    /// the first in source order is exported, the other records into series
+    /// nobody scrapes.
+    Conflict(Conflict),
+    /// A family whose series exist only from a site's first call, because a
+    /// label's (or the error's) values are not known at compile time: until
+    /// then a dashboard panel or an alert on it sees nothing.
+    KnownAtFirstUse(KnownAtFirstUse),
+    /// The name is taken in [`registry()`](crate::registry) by a collector
+    /// registered by hand or by another library, which is exported instead.
+    NameTaken {
+        /// The metric name.
+        name: &'static str,
+        /// The site that declared it in metricate.
+        site: SiteInfo,
+    },
+    /// Metrics metricate registers in [`registry()`](crate::registry) itself
+    /// (HTTP, process) that it could not register there.
+    NotRegistered {
+        /// Which metrics.
+        what: &'static str,
+        /// Why, as the registry said.
+        reason: String,
+    },
+    /// A `counter!`, `gauge!` or `histogram!` site whose inferred label types
+    /// have more combinations than its budget: it records nothing.
+    OverBudget {
+        /// The metric name.
+        name: &'static str,
+        /// The site.
+        site: SiteInfo,
+        /// The site's budget of series.
+        budget: usize,
+    },
+}
+
+/// A family known only from a site's first call. See [`Problem::KnownAtFirstUse`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KnownAtFirstUse {
+    /// The metric name.
+    pub family: &'static str,
+    /// The site whose values are not known at compile time.
+    pub site: SiteInfo,
+    /// What is not known: the labels, or `error_type`.
+    pub unknown: Vec<&'static str>,
+    /// What to write instead, e.g. ``labels(tier: Type = self.tier)``.
+    pub fix: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::Conflict(conflict) => conflict.fmt(f),
+            Problem::KnownAtFirstUse(first_use) => write!(
+                f,
+                "the series of `{}` declared at {} exist only from its first call: the values of {} are not known at compile time; write {}",
+                first_use.family,
+                first_use.site,
+                first_use
+                    .unknown
+                    .iter()
+                    .map(|name| format!("`{name}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                first_use.fix
+            ),
+            Problem::NameTaken { name, site } => write!(
+                f,
+                "metric `{name}` declared at {site} could not be registered: the name is taken in `metricate::registry()` by a metric registered by hand or by another library, which is exported instead"
+            ),
+            Problem::NotRegistered { what, reason } => {
+                write!(f, "{what} could not be registered: {reason}")
+            }
+            Problem::OverBudget { name, site, budget } => write!(
+                f,
+                "`{name}` at {site} has more label combinations than its budget of {budget} series: it records nothing"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Problem {}
+
+static PROBLEMS: Mutex<Vec<Problem>> = Mutex::new(Vec::new());
+
+/// Keeps a problem found at run time for [`problems`](crate::problems), once.
+pub(crate) fn report(problem: Problem) {
+    let mut problems = PROBLEMS.lock().unwrap_or_else(PoisonError::into_inner);
+    if !problems.contains(&problem) {
+        problems.push(problem);
+    }
+}
+
+/// The problems found at run time so far.
+pub(crate) fn reported() -> Vec<Problem> {
+    PROBLEMS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
+}
