@@ -228,6 +228,9 @@ fn returned_future(checked: &Checked<'_>, start: &TokenStream, boxed: bool) -> T
         return sync_in_place(checked, start);
     };
     let finish = finish_guard(checked);
+    // The declared type gives the tail its expectation, as the fn's return does:
+    // an `if`/`else` of two boxed futures coerces each to the trait object.
+    let output = inferred_output(checked.func);
     let timed = quote! {
         async move {
             let __metricate_guard = __metricate_guard;
@@ -244,7 +247,7 @@ fn returned_future(checked: &Checked<'_>, start: &TokenStream, boxed: bool) -> T
     quote! {
         #start
         #(#leading)*
-        let __metricate_future = #tail;
+        let __metricate_future: #output = #tail;
         #timed
     }
 }

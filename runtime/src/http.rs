@@ -404,10 +404,27 @@ impl<B: HttpBody<Data = Bytes>> HttpBody for CountingBody<B> {
 /// );
 /// # drop(app);
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct MetricsEndpoint {
     path: String,
     bearer_token: Option<Arc<str>>,
+    before_scrape: Option<Refresh>,
+}
+
+/// An async refresh run before each render.
+type Refresh = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+impl std::fmt::Debug for MetricsEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsEndpoint")
+            .field("path", &self.path)
+            .field(
+                "bearer_token",
+                &self.bearer_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("before_scrape", &self.before_scrape.is_some())
+            .finish()
+    }
 }
 
 impl Default for MetricsEndpoint {
@@ -425,6 +442,7 @@ impl MetricsEndpoint {
         MetricsEndpoint {
             path: "/metrics".to_owned(),
             bearer_token: None,
+            before_scrape: None,
         }
     }
 
@@ -445,37 +463,88 @@ impl MetricsEndpoint {
         }
     }
 
+    /// Runs `refresh` before each render (after the token check), for values
+    /// read from an async source at scrape time: rows in a table by status,
+    /// from a database pool, set with [`gauge!`](crate::gauge). Keep it quick:
+    /// the scrape waits for it, within the scraper's timeout.
+    ///
+    /// ```
+    /// use metricate::http::MetricsEndpoint;
+    /// use metricate::LabelValue;
+    ///
+    /// #[derive(Clone, Copy, LabelValue)]
+    /// enum JobStatus { New, Saved, Applied }
+    ///
+    /// async fn count_jobs(status: JobStatus) -> u32 {
+    ///     // e.g. SELECT COUNT(*) FROM jobs WHERE status = ?
+    ///     status as u32
+    /// }
+    ///
+    /// let endpoint = MetricsEndpoint::new().before_scrape(|| async {
+    ///     for status in [JobStatus::New, JobStatus::Saved, JobStatus::Applied] {
+    ///         let jobs = count_jobs(status).await;
+    ///         metricate::gauge!("doc_jobs", help = "Jobs by status.", status: JobStatus = status)
+    ///             .set(f64::from(jobs));
+    ///     }
+    /// });
+    /// # let _: axum::Router = endpoint.router();
+    /// ```
+    pub fn before_scrape<F, R>(self, refresh: F) -> Self
+    where
+        F: Fn() -> R + Send + Sync + 'static,
+        R: Future<Output = ()> + Send + 'static,
+    {
+        MetricsEndpoint {
+            before_scrape: Some(Arc::new(move || Box::pin(refresh()))),
+            ..self
+        }
+    }
+
     /// A router with the one route, to `merge` into the application's.
     pub fn router<S: Clone + Send + Sync + 'static>(self) -> Router<S> {
         let token = self.bearer_token;
+        let before_scrape = self.before_scrape;
         Router::new().route(
             &self.path,
             axum::routing::get(move |headers: HeaderMap| {
                 let token = token.clone();
-                async move { scrape(&headers, token.as_deref()) }
+                let before_scrape = before_scrape.clone();
+                async move {
+                    if let Some(refusal) = refused(&headers, token.as_deref()) {
+                        return refusal;
+                    }
+                    if let Some(refresh) = before_scrape {
+                        refresh().await;
+                    }
+                    scrape(&headers)
+                }
             }),
         )
     }
 }
 
-/// Answers one scrape.
-fn scrape(headers: &HeaderMap, token: Option<&str>) -> Response<Body> {
-    if let Some(token) = token {
-        let presented = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "));
-        if !presented
-            .is_some_and(|presented| constant_time_eq(presented.as_bytes(), token.as_bytes()))
-        {
-            return (
-                StatusCode::UNAUTHORIZED,
-                [(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))],
-                "a bearer token is required\n",
-            )
-                .into_response();
-        }
+/// The 401 a request without the bearer token gets, when one is required.
+fn refused(headers: &HeaderMap, token: Option<&str>) -> Option<Response<Body>> {
+    let token = token?;
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "));
+    if presented.is_some_and(|presented| constant_time_eq(presented.as_bytes(), token.as_bytes())) {
+        return None;
     }
+    Some(
+        (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))],
+            "a bearer token is required\n",
+        )
+            .into_response(),
+    )
+}
+
+/// Answers one scrape.
+fn scrape(headers: &HeaderMap) -> Response<Body> {
     crate::init();
     let text = crate::render();
     let content_type = (header::CONTENT_TYPE, HeaderValue::from_static(TEXT_FORMAT));

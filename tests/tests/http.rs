@@ -246,3 +246,56 @@ async fn the_metrics_route_gzips_protects_and_can_be_counted() {
         "{text}"
     );
 }
+
+#[derive(Clone, Copy, metricate::LabelValue)]
+enum QueueState {
+    Waiting,
+    Running,
+}
+
+#[tokio::test]
+async fn before_scrape_refreshes_values_from_an_async_source_after_the_token_check() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
+    let refreshes = Arc::new(AtomicU32::new(0));
+    let counted = Arc::clone(&refreshes);
+    let endpoint = MetricsEndpoint::new()
+        .path("/refreshed")
+        .bearer_token("t0k3n")
+        .before_scrape(move || {
+            let counted = Arc::clone(&counted);
+            async move {
+                // An async source, as a database query would be.
+                tokio::task::yield_now().await;
+                let refresh = counted.fetch_add(1, Ordering::SeqCst) + 1;
+                for (state, jobs) in [(QueueState::Waiting, 3 * refresh), (QueueState::Running, 1)] {
+                    metricate::gauge!("http_test_queue_jobs", help = "Jobs by state.", state: QueueState = state)
+                        .set(f64::from(jobs));
+                }
+            }
+        });
+    let address = serve(Router::new().merge(endpoint.router())).await;
+
+    let (status, _, _) = exchange(address, "GET", "/refreshed", &[], b"").await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        refreshes.load(Ordering::SeqCst),
+        0,
+        "no refresh for a refused scrape"
+    );
+
+    let auth = [("authorization", "Bearer t0k3n")];
+    for expected in [3.0, 6.0] {
+        let (status, _, body) = exchange(address, "GET", "/refreshed", &auth, b"").await;
+        assert_eq!(status, 200);
+        let text = String::from_utf8(body).unwrap();
+        assert_eq!(
+            sample_in(&text, "http_test_queue_jobs", &[("state", "waiting")]),
+            Some(expected)
+        );
+        assert_eq!(
+            sample_in(&text, "http_test_queue_jobs", &[("state", "running")]),
+            Some(1.0)
+        );
+    }
+}
