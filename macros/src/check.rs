@@ -3,7 +3,7 @@
 //! [`Checked`], everything expansion needs and all it reads.
 
 use crate::diagnostics::{backticked, Violation};
-use crate::parse::{Args, LabelArg, MetricName, METRIC_KEYS};
+use crate::parse::{Args, LabelArg, MetricName, ObjectiveArg, METRIC_KEYS};
 use crate::rules::{self, Measure, MetricKind, DEFAULT_MAX_SERIES};
 use crate::signature::{
     self, field_path, generic_names, readable_names, value_root, with_static_lifetimes, BodyKind,
@@ -25,6 +25,15 @@ pub(crate) struct Checked<'a> {
     pub(crate) returns_result: bool,
     /// The HELP text: `help = ".."`, else the doc comment's first paragraph.
     pub(crate) help: String,
+    pub(crate) objective: Option<Objective>,
+}
+
+/// A checked `objective(...)`: ratios and seconds.
+pub(crate) struct Objective {
+    /// The threshold in seconds and the share of calls under it.
+    pub(crate) latency: Option<(f64, f64)>,
+    /// The share of calls that succeed.
+    pub(crate) success: Option<f64>,
 }
 
 /// Where the `error_type` values of `errors` come from.
@@ -150,6 +159,10 @@ pub(crate) fn check<'a>(
         check_result_output(func, body, produced, errors_name, &mut errors);
     }
     let labels = resolve_labels(args, func, &mut errors);
+    let objective = args
+        .objective
+        .as_ref()
+        .and_then(|objective| check_objective(args, objective, &mut errors));
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -167,6 +180,97 @@ pub(crate) fn check<'a>(
         errors,
         returns_result: args.errors.is_some() || produced.is_some_and(signature::looks_like_result),
         help: help_text(args, func),
+        objective,
+    })
+}
+
+/// The objective's values, each checked where it is written: a duration that
+/// is a bucket bound of a histogram, percentages strictly between 0 and 100,
+/// and the metrics each kind of objective is measured on.
+fn check_objective(
+    args: &Args,
+    objective: &ObjectiveArg,
+    errors: &mut Vec<syn::Error>,
+) -> Option<Objective> {
+    let before = errors.len();
+    if objective.latency.is_none() && objective.success.is_none() {
+        errors.push(
+            Violation::new(
+                "`objective(...)` needs `latency = \"...\"`, `success = \"...%\"` or both",
+                Some(
+                    "e.g. `objective(latency = \"250ms\", percentile = 99, success = \"99.5%\")`"
+                        .to_owned(),
+                ),
+            )
+            .at(objective.key.span()),
+        );
+    }
+    let latency = objective.latency.as_ref().and_then(|latency| {
+        let seconds = rules::duration(&latency.value())
+            .map_err(|violation| errors.push(violation.at(latency.span())))
+            .ok()?;
+        if args.histogram.is_none() {
+            errors.push(
+                Violation::new(
+                    "a latency objective is measured on the call's duration histogram",
+                    Some("add `histogram = \"..._seconds\"`".to_owned()),
+                )
+                .at(latency.span()),
+            );
+            return None;
+        }
+        let bounds: Vec<f64> = match &args.buckets {
+            Some(buckets) => buckets.bounds.iter().map(|bound| bound.value).collect(),
+            None => rules::DEFAULT_DURATION_BUCKETS.to_vec(),
+        };
+        rules::threshold_is_a_bound(seconds, &latency.value(), &bounds)
+            .map_err(|violation| errors.push(violation.at(latency.span())))
+            .ok()?;
+        Some(seconds)
+    });
+    let percentile = match &objective.percentile {
+        None => Some(0.99),
+        Some(lit) => {
+            let text = match lit {
+                syn::Lit::Int(int) => int.base10_digits().to_owned(),
+                syn::Lit::Float(float) => float.base10_digits().to_owned(),
+                syn::Lit::Str(text) => text.value(),
+                _ => String::new(),
+            };
+            let percentile = rules::percent(&text, "`percentile`")
+                .map_err(|violation| errors.push(violation.at(lit.span())))
+                .ok();
+            if objective.latency.is_none() {
+                errors.push(
+                    Violation::new(
+                        "`percentile` is the share of calls under the latency objective",
+                        Some("add `latency = \"...\"` or remove `percentile`".to_owned()),
+                    )
+                    .at(lit.span()),
+                );
+            }
+            percentile
+        }
+    };
+    let success = objective.success.as_ref().and_then(|success| {
+        let ratio = rules::percent(&success.value(), "`success`")
+            .map_err(|violation| errors.push(violation.at(success.span())))
+            .ok()?;
+        if args.errors.is_none() || (args.calls.is_none() && args.histogram.is_none()) {
+            errors.push(
+                Violation::new(
+                    "a success objective is measured as the share of calls without an error: it needs `errors` and either `calls` or `histogram`",
+                    Some("add `errors = \"..._total\"` and `calls = \"..._total\"`".to_owned()),
+                )
+                .at(success.span()),
+            );
+            return None;
+        }
+        Some(ratio)
+    });
+    (errors.len() == before).then(|| Objective {
+        latency: latency.zip(percentile),
+        success,
     })
 }
 

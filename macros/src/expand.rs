@@ -326,6 +326,30 @@ fn site_init(checked: &Checked<'_>) -> TokenStream {
     let is_async = checked.body != BodyKind::Sync;
     let returns_result = checked.returns_result;
     let first_use_fix = first_use_fix(checked);
+    let objective = match &checked.objective {
+        None => quote!(::core::option::Option::None),
+        Some(objective) => {
+            let latency = match objective.latency {
+                Some((threshold_seconds, percentile)) => quote! {
+                    ::core::option::Option::Some(::metricate::LatencyObjective {
+                        threshold_seconds: #threshold_seconds,
+                        percentile: #percentile,
+                    })
+                },
+                None => quote!(::core::option::Option::None),
+            };
+            let success = match objective.success {
+                Some(ratio) => quote!(::core::option::Option::Some(#ratio)),
+                None => quote!(::core::option::Option::None),
+            };
+            quote! {
+                ::core::option::Option::Some(::metricate::Objective {
+                    latency: #latency,
+                    success: #success,
+                })
+            }
+        }
+    };
     let location = func.sig.ident.span();
     let file = quote_spanned!(location=> ::core::file!());
     let line = quote_spanned!(location=> ::core::line!());
@@ -360,6 +384,7 @@ fn site_init(checked: &Checked<'_>) -> TokenStream {
             is_async: #is_async,
             returns_result: #returns_result,
             first_use_fix: #first_use_fix,
+            objective: #objective,
         }, #label_values, #error_values)
     }
 }

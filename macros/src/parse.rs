@@ -22,7 +22,11 @@ pub(crate) const KEYS: &[&str] = &[
     "max_series",
     "error_type",
     "outcome",
+    "objective",
 ];
+
+/// The keys of `objective(...)`.
+pub(crate) const OBJECTIVE_KEYS: &[&str] = &["latency", "percentile", "success"];
 
 /// The keys that declare a metric; at least one is required.
 pub(crate) const METRIC_KEYS: &[&str] = &["histogram", "errors", "calls", "in_flight"];
@@ -83,6 +87,19 @@ pub(crate) struct Args {
     pub(crate) error_type: Option<LitStr>,
     /// The name of the label that splits `calls` by how each call ended.
     pub(crate) outcome: Option<LitStr>,
+    pub(crate) objective: Option<ObjectiveArg>,
+}
+
+/// `objective(latency = "2s", percentile = 95, success = "99.5%")`: what the
+/// fn promises, for the generated SLO rules and alerts.
+pub(crate) struct ObjectiveArg {
+    pub(crate) key: Ident,
+    /// The latency threshold, a duration: `"250ms"`, `"2s"`.
+    pub(crate) latency: Option<LitStr>,
+    /// The share of calls that must be faster, in percent (default 99).
+    pub(crate) percentile: Option<Lit>,
+    /// The share of calls that must succeed: `"99.5%"`.
+    pub(crate) success: Option<LitStr>,
 }
 
 impl Args {
@@ -141,6 +158,10 @@ fn parse_item(input: ParseStream<'_>, args: &mut Args) -> syn::Result<()> {
         "help" => set_once(&mut args.help, &key, string_value(input)?),
         "error_type" => set_once(&mut args.error_type, &key, string_value(input)?),
         "outcome" => set_once(&mut args.outcome, &key, string_value(input)?),
+        "objective" => {
+            let objective = parse_objective(input, &key)?;
+            set_once(&mut args.objective, &key, objective)
+        }
         "max_series" => {
             input.parse::<Token![=]>()?;
             let lit: LitInt = input.parse()?;
@@ -239,6 +260,42 @@ fn parenthesized_labels(input: ParseStream<'_>) -> syn::Result<Vec<LabelArg>> {
         Ok(LabelArg { name, ty, value })
     })?;
     Ok(labels.into_iter().collect())
+}
+
+/// `(latency = "2s", percentile = 95, success = "99.5%")`.
+fn parse_objective(input: ParseStream<'_>, key: &Ident) -> syn::Result<ObjectiveArg> {
+    let content;
+    syn::parenthesized!(content in input);
+    let mut objective = ObjectiveArg {
+        key: key.clone(),
+        latency: None,
+        percentile: None,
+        success: None,
+    };
+    while !content.is_empty() {
+        let name = Ident::parse_any(&content)?;
+        content.parse::<Token![=]>()?;
+        match name.to_string().as_str() {
+            "latency" => set_once(&mut objective.latency, &name, content.parse()?)?,
+            "percentile" => set_once(&mut objective.percentile, &name, content.parse()?)?,
+            "success" => set_once(&mut objective.success, &name, content.parse()?)?,
+            unknown => {
+                let help = match did_you_mean(unknown, OBJECTIVE_KEYS) {
+                    Some(nearest) => format!("did you mean `{nearest}`?"),
+                    None => format!("the keys are {}", backticked(OBJECTIVE_KEYS)),
+                };
+                return Err(syn::Error::new(
+                    name.span(),
+                    format!("unknown key `{unknown}` in `objective(...)`\nhelp: {help}"),
+                ));
+            }
+        }
+        if content.is_empty() {
+            break;
+        }
+        content.parse::<Token![,]>()?;
+    }
+    Ok(objective)
 }
 
 /// `(name = "value", ...)`.

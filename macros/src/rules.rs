@@ -98,6 +98,87 @@ pub(crate) const BASE_UNITS: &[&str] = &[
     "dollars",
 ];
 
+/// The duration buckets a `histogram` has when it names none: the runtime's
+/// default (Prometheus' own), which an objective's latency must be one of.
+/// `tests/ui/pass/objectives.rs` puts a latency on each bound.
+pub(crate) const DEFAULT_DURATION_BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// The longest latency objective: an hour.
+const MAX_LATENCY_SECONDS: f64 = 3600.0;
+
+/// A latency objective's threshold, in seconds: a number and a unit, `"250ms"`,
+/// `"2s"`, `"1.5s"`, `"1m"`.
+pub(crate) fn duration(text: &str) -> Result<f64, Violation> {
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let scale = match unit {
+        "ms" => Some(0.001),
+        "s" => Some(1.0),
+        "m" => Some(60.0),
+        _ => None,
+    };
+    let seconds = match (number.parse::<f64>(), scale) {
+        (Ok(number), Some(scale)) if number.is_finite() => number * scale,
+        _ => {
+            return Err(Violation::new(
+                format!("`{text}` is not a duration"),
+                Some("write a number and a unit: `250ms`, `2s` or `1m`".to_owned()),
+            ))
+        }
+    };
+    if seconds <= 0.0 || seconds > MAX_LATENCY_SECONDS {
+        return Err(Violation::new(
+            format!("a latency objective of `{text}` is out of range: it must be more than 0 and at most 1 hour"),
+            None,
+        ));
+    }
+    Ok(seconds)
+}
+
+/// A share in percent, strictly between 0 and 100: `"99.5%"` for `success`,
+/// `95` for `percentile`. Returned as a ratio, 0.995.
+pub(crate) fn percent(text: &str, what: &str) -> Result<f64, Violation> {
+    let number = text.trim().trim_end_matches('%').trim();
+    // `99.9e-2` parses to the double nearest 0.999; `99.9 / 100.0` does not.
+    let ratio = format!("{number}e-2").parse::<f64>();
+    match number.parse::<f64>() {
+        Ok(percent) if percent > 0.0 && percent < 100.0 => Ok(ratio.unwrap_or(percent / 100.0)),
+        Ok(_) => Err(Violation::new(
+            format!("{what} `{text}` is out of range: it must be strictly between 0% and 100%"),
+            Some("100% leaves no error budget: e.g. `99.9%`".to_owned()),
+        )),
+        Err(_) => Err(Violation::new(
+            format!("{what} `{text}` is not a percentage"),
+            Some("write e.g. `99.5%`".to_owned()),
+        )),
+    }
+}
+
+/// A latency objective's threshold must be a bucket bound, or the fraction of
+/// calls under it cannot be read from the histogram.
+pub(crate) fn threshold_is_a_bound(
+    seconds: f64,
+    text: &str,
+    bounds: &[f64],
+) -> Result<(), Violation> {
+    if bounds
+        .iter()
+        .any(|bound| (bound - seconds).abs() <= bound * 1e-9)
+    {
+        return Ok(());
+    }
+    let shown: Vec<String> = bounds.iter().map(|bound| format!("{bound}")).collect();
+    Err(Violation::new(
+        format!("the latency objective `{text}` ({seconds} s) is not a bucket bound of the histogram, so the share of calls under it cannot be measured"),
+        Some(format!("use one of the bounds, in seconds: {}; or add it to `buckets`", shown.join(", "))),
+    ))
+}
+
 /// A metric name is lower snake_case and does not end in a reserved suffix.
 pub(crate) fn metric_name(name: &str) -> Result<(), Violation> {
     if !is_snake_identifier(name, false) {
@@ -475,6 +556,35 @@ mod tests {
         assert_eq!(buckets(&[0.0, 1.0]).unwrap_err().0, 0);
         assert_eq!(buckets(&[-1.0]).unwrap_err().0, 0);
         assert_eq!(buckets(&[f64::INFINITY]).unwrap_err().0, 0);
+    }
+
+    #[test]
+    fn durations_and_percentages() {
+        assert_eq!(duration("250ms").unwrap(), 0.25);
+        assert_eq!(duration("2s").unwrap(), 2.0);
+        assert_eq!(duration("1.5s").unwrap(), 1.5);
+        assert_eq!(duration("1m").unwrap(), 60.0);
+        assert!(duration("2")
+            .unwrap_err()
+            .message
+            .contains("not a duration"));
+        assert!(duration("fast").is_err());
+        assert!(duration("0s").unwrap_err().message.contains("out of range"));
+        assert!(duration("2h").is_err());
+        assert_eq!(percent("99.5%", "`success`").unwrap(), 0.995);
+        assert_eq!(percent("95", "`percentile`").unwrap(), 0.95);
+        assert_eq!(percent("99.9", "`percentile`").unwrap(), 0.999);
+        assert!(percent("100%", "`success`")
+            .unwrap_err()
+            .message
+            .contains("out of range"));
+        assert!(percent("abc", "`success`")
+            .unwrap_err()
+            .message
+            .contains("not a percentage"));
+        assert!(threshold_is_a_bound(2.5, "2.5s", DEFAULT_DURATION_BUCKETS).is_ok());
+        let violation = threshold_is_a_bound(2.0, "2s", DEFAULT_DURATION_BUCKETS).unwrap_err();
+        assert!(violation.help.unwrap().contains("1, 2.5, 5"));
     }
 
     #[test]

@@ -77,6 +77,51 @@ pub struct LabelInfo {
     pub values: Option<Vec<&'static str>>,
 }
 
+/// What an instrumented fn promises: `objective(latency = "2s", percentile =
+/// 95, success = "99.5%")` in `#[instrument_metric]`. The generated rules turn
+/// each into error-budget burn-rate alerts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Objective {
+    /// The share of calls faster than a threshold.
+    pub latency: Option<LatencyObjective>,
+    /// The share of calls that succeed, as a ratio (`0.995` for `"99.5%"`).
+    pub success: Option<f64>,
+}
+
+/// A latency objective: `percentile` (a ratio, `0.95`) of calls take at most
+/// `threshold_seconds`, one of the histogram's bucket bounds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LatencyObjective {
+    /// The threshold, in seconds.
+    pub threshold_seconds: f64,
+    /// The share of calls under it, as a ratio.
+    pub percentile: f64,
+}
+
+/// One `#[instrument_metric]` fn and the metrics it declares, as the
+/// generators of rules and dashboards read it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FunctionInfo {
+    /// Where it is, with its name.
+    pub site: SiteInfo,
+    /// Its HELP text (the doc comment's first paragraph).
+    pub help: &'static str,
+    /// `histogram = ".."`.
+    pub histogram: Option<&'static str>,
+    /// `errors = ".."`.
+    pub errors: Option<&'static str>,
+    /// `calls = ".."`.
+    pub calls: Option<&'static str>,
+    /// `in_flight = ".."`.
+    pub in_flight: Option<&'static str>,
+    /// `outcome = ".."`: the label splitting `calls` by how each call ended.
+    pub outcome: Option<&'static str>,
+    /// Its labels, `const_labels` with their one value, in order.
+    pub labels: Vec<LabelInfo>,
+    /// `objective(..)`.
+    pub objective: Option<Objective>,
+}
+
 /// A metric family and everything its declarations say about it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FamilyInfo {
@@ -166,6 +211,7 @@ impl std::error::Error for CatalogError {}
 #[derive(Clone, Debug)]
 pub struct Catalog {
     families: Vec<FamilyInfo>,
+    functions: Vec<FunctionInfo>,
     conflicts: Vec<Conflict>,
     first_use: Vec<KnownAtFirstUse>,
 }
@@ -179,6 +225,31 @@ impl Catalog {
     /// The family named `name`.
     pub fn family(&self, name: &str) -> Option<&FamilyInfo> {
         self.families.iter().find(|family| family.name == name)
+    }
+
+    /// The `#[instrument_metric]` fns, in source order.
+    ///
+    /// ```
+    /// use metricate::instrument_metric;
+    ///
+    /// /// Parses an uploaded CV.
+    /// #[instrument_metric(
+    ///     histogram = "doc_fn_parse_duration_seconds",
+    ///     errors = "doc_fn_parse_errors_total",
+    ///     calls = "doc_fn_parse_calls_total",
+    ///     objective(latency = "250ms", percentile = 95, success = "99.5%"),
+    /// )]
+    /// fn parse(body: &str) -> Result<usize, std::io::Error> { Ok(body.len()) }
+    ///
+    /// let catalog = metricate::catalog();
+    /// let parse = catalog.functions().iter().find(|f| f.site.function == Some("parse")).unwrap();
+    /// let objective = parse.objective.unwrap();
+    /// assert_eq!(objective.success, Some(0.995));
+    /// assert_eq!(objective.latency.unwrap().threshold_seconds, 0.25);
+    /// assert_eq!(objective.latency.unwrap().percentile, 0.95);
+    /// ```
+    pub fn functions(&self) -> &[FunctionInfo] {
+        &self.functions
     }
 
     /// `Err` naming both sites of every name declared twice with different kinds,
@@ -241,6 +312,7 @@ pub fn catalog() -> Catalog {
     builder.families.sort_by(|a, b| a.name.cmp(b.name));
     Catalog {
         families: builder.families,
+        functions: builder.functions,
         conflicts: builder.conflicts,
         first_use: builder.first_use,
     }
@@ -249,6 +321,7 @@ pub fn catalog() -> Catalog {
 #[derive(Default)]
 struct Builder {
     families: Vec<FamilyInfo>,
+    functions: Vec<FunctionInfo>,
     conflicts: Vec<Conflict>,
     first_use: Vec<KnownAtFirstUse>,
 }
@@ -262,6 +335,17 @@ impl Builder {
             name,
             values: Some(vec![*value]),
         }));
+        self.functions.push(FunctionInfo {
+            site: info.clone(),
+            help: desc.help,
+            histogram: desc.histogram,
+            errors: desc.errors,
+            calls: desc.calls,
+            in_flight: desc.in_flight,
+            outcome: desc.outcome,
+            labels: labels.clone(),
+            objective: desc.objective,
+        });
         for (name, kind, role, _) in desc.metrics() {
             let mut labels = labels.clone();
             match role {

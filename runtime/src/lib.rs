@@ -59,7 +59,8 @@ mod value_site;
 pub mod __private;
 
 pub use catalog::{
-    catalog, Catalog, CatalogError, Conflict, FamilyInfo, LabelInfo, MetricKind, SiteInfo,
+    catalog, Catalog, CatalogError, Conflict, FamilyInfo, FunctionInfo, LabelInfo,
+    LatencyObjective, MetricKind, Objective, SiteInfo,
 };
 pub use computed::{register_computed_gauge, Reading};
 pub use label::LabelValue;

@@ -44,6 +44,8 @@ pub struct SiteDesc {
     pub returns_result: bool,
     /// What to write so the values are known at start, when they are not.
     pub first_use_fix: &'static str,
+    /// `objective(...)`.
+    pub objective: Option<crate::Objective>,
 }
 
 /// One annotated fn: its description, its label and error values when they are
