@@ -47,6 +47,8 @@ mod families;
 pub mod http;
 mod instances;
 mod label;
+#[cfg(feature = "ops")]
+pub mod ops;
 mod problems;
 mod process;
 mod site;
