@@ -58,9 +58,10 @@ pub struct SiteInfo {
 impl fmt::Display for SiteInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.file, self.line)?;
-        match self.function {
-            Some(function) => write!(f, " (`{}::{function}`)", self.module_path),
-            None => write!(f, " (`{}`)", self.module_path),
+        match (self.function, self.module_path) {
+            (Some(function), module) => write!(f, " (`{module}::{function}`)"),
+            (None, "") => Ok(()),
+            (None, module) => write!(f, " (`{module}`)"),
         }
     }
 }
@@ -185,7 +186,7 @@ impl CatalogError {
     /// The conflicts among the problems.
     pub fn conflicts(&self) -> impl Iterator<Item = &Conflict> {
         self.problems.iter().filter_map(|problem| match problem {
-            Problem::Conflict(conflict) => Some(conflict),
+            Problem::Conflict(conflict) => Some(&**conflict),
             _ => None,
         })
     }
@@ -267,7 +268,7 @@ impl Catalog {
             .conflicts
             .iter()
             .cloned()
-            .map(Problem::Conflict)
+            .map(|conflict| Problem::Conflict(Box::new(conflict)))
             .chain(self.first_use.iter().cloned().map(Problem::KnownAtFirstUse))
             .collect();
         if problems.is_empty() {
@@ -286,7 +287,9 @@ impl Catalog {
 /// Every metric family that `#[instrument_metric]`, `counter!`, `gauge!` and
 /// `histogram!` declare anywhere in the binary, including sites never executed:
 /// name, kind, help, labels with their complete value sets, buckets and every
-/// declaring site.
+/// declaring site; and those declared as the program runs, from where they are
+/// registered: computed gauges, `build_info`, the HTTP layer's (when built) and
+/// the process metrics (from [`init`](crate::init)).
 ///
 /// ```
 /// use metricate::{instrument_metric, MetricKind};
@@ -307,6 +310,18 @@ pub fn catalog() -> Catalog {
         match declared {
             Declared::Function(site) => builder.add_function(site),
             Declared::Value(site) => builder.add_value(site),
+        }
+    }
+    for family in declared_at_run_time() {
+        for site in &family.sites {
+            builder.add(
+                family.name,
+                family.kind,
+                family.help.clone(),
+                family.labels.clone(),
+                family.buckets.clone(),
+                site.clone(),
+            );
         }
     }
     builder.families.sort_by(|a, b| a.name.cmp(b.name));
@@ -492,6 +507,32 @@ fn label_infos(
                 .map(|values| values.to_vec()),
         })
         .collect()
+}
+
+/// Families declared as the program runs rather than by a macro: computed
+/// gauges, the process metrics, `build_info`, the HTTP layer's.
+static DECLARED_AT_RUN_TIME: std::sync::Mutex<Vec<FamilyInfo>> = std::sync::Mutex::new(Vec::new());
+
+/// Adds a family declared at run time to the catalogue, or updates it when the
+/// same site declares it again (the HTTP layer, as routes are handed to it).
+pub(crate) fn declare_at_run_time(family: FamilyInfo) {
+    let mut declared = DECLARED_AT_RUN_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    match declared
+        .iter_mut()
+        .find(|known| known.name == family.name && known.sites == family.sites)
+    {
+        Some(known) => *known = family,
+        None => declared.push(family),
+    }
+}
+
+fn declared_at_run_time() -> Vec<FamilyInfo> {
+    DECLARED_AT_RUN_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
 }
 
 /// Registers every declared family and creates every series whose values are

@@ -1,20 +1,27 @@
-//! Gauges computed when Prometheus scrapes: rows in a table, a pool's active and
-//! idle connections. A callback that fails or panics does not break the scrape:
-//! its gauge is left out of that scrape and the failure is counted in
-//! `metricate_callback_failures_total{metric="..."}`.
+//! Families computed when Prometheus scrapes: rows in a table, a pool's active
+//! and idle connections, the process' memory. A callback that fails or panics
+//! does not break the scrape: its family is left out of that scrape and the
+//! failure is counted in `metricate_callback_failures_total{metric="..."}`.
 
+use crate::arena::Arena;
+use crate::catalog::{self, FamilyInfo, LabelInfo, MetricKind, SiteInfo};
+use crate::families::{self, Declaration, Read, Readings, Shape, Source};
+use crate::problems::Problem;
+use crate::slots;
 use crate::LabelValue;
-use prometheus::core::{Collector, Desc};
-use prometheus::proto::MetricFamily;
-use prometheus::{GaugeVec, IntCounterVec, Opts};
+use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::LazyLock;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// What a computed gauge's callback may return: a number, an `Option` (`None`
 /// leaves the gauge out of this scrape), a `Result` (an `Err` counts as a
 /// failure), or, for a gauge with a label, pairs of label value and number.
 pub trait Reading {
+    /// The label's values, when the callback returns pairs of a [`LabelValue`]
+    /// and a number: the catalogue lists them.
+    const LABEL_VALUES: Option<&'static [&'static str]> = None;
+
     /// The label values and numbers read; `Err` with a reason when the read failed.
     fn readings(self) -> Result<Vec<(Option<&'static str>, f64)>, String>;
 }
@@ -33,18 +40,24 @@ macro_rules! numeric_reading {
 numeric_reading!(f64, f32, i64, i32, u64, u32, usize);
 
 impl<T: Reading> Reading for Option<T> {
+    const LABEL_VALUES: Option<&'static [&'static str]> = T::LABEL_VALUES;
+
     fn readings(self) -> Result<Vec<(Option<&'static str>, f64)>, String> {
         self.map_or_else(|| Ok(Vec::new()), Reading::readings)
     }
 }
 
 impl<T: Reading, E: Display> Reading for Result<T, E> {
+    const LABEL_VALUES: Option<&'static [&'static str]> = T::LABEL_VALUES;
+
     fn readings(self) -> Result<Vec<(Option<&'static str>, f64)>, String> {
         self.map_err(|error| error.to_string())?.readings()
     }
 }
 
 impl<L: LabelValue> Reading for Vec<(L, f64)> {
+    const LABEL_VALUES: Option<&'static [&'static str]> = Some(L::VALUES);
+
     fn readings(self) -> Result<Vec<(Option<&'static str>, f64)>, String> {
         Ok(self
             .into_iter()
@@ -53,61 +66,95 @@ impl<L: LabelValue> Reading for Vec<(L, f64)> {
     }
 }
 
-static FAILURES: LazyLock<Option<IntCounterVec>> = LazyLock::new(|| {
-    let failures = IntCounterVec::new(
-        Opts::new(
-            "metricate_callback_failures_total",
-            "Scrapes in which the callback of a computed metric failed or panicked, by metric.",
-        ),
-        &["metric"],
-    )
-    .ok()?;
-    crate::registry()
-        .register(Box::new(failures.clone()))
-        .ok()?;
-    Some(failures)
-});
+/// The family that counts failed callbacks, by computed family.
+const FAILURES: &str = "metricate_callback_failures_total";
 
-/// A gauge whose value a callback computes at scrape time.
-struct ComputedGauge<F> {
-    name: &'static str,
-    label: Option<&'static str>,
-    gauge: GaugeVec,
-    read: F,
+/// The failure counter of each computed family.
+static FAILURE_CELLS: Mutex<BTreeMap<&'static str, &'static Arena>> = Mutex::new(BTreeMap::new());
+
+/// A family computed at scrape time, as the catalogue and the hub take it.
+pub(crate) struct Computed {
+    pub(crate) name: &'static str,
+    pub(crate) kind: MetricKind,
+    pub(crate) help: &'static str,
+    pub(crate) labels: Vec<LabelInfo>,
+    pub(crate) site: SiteInfo,
 }
 
-impl<F, R> Collector for ComputedGauge<F>
-where
-    F: Fn() -> R + Send + Sync,
-    R: Reading,
-{
-    fn desc(&self) -> Vec<&Desc> {
-        self.gauge.desc()
+/// Declares a computed family in the hub and the catalogue, with a failure
+/// counter at 0.
+pub(crate) fn declare(computed: Computed, read: Read) -> Result<(), Problem> {
+    let label_names: Vec<&'static str> = computed.labels.iter().map(|label| label.name).collect();
+    families::declare_computed(
+        &Declaration {
+            name: computed.name,
+            shape: Shape {
+                kind: computed.kind,
+                label_names: &label_names,
+                bounds: &[],
+            },
+            help: computed.help,
+            site: computed.site.clone(),
+        },
+        read,
+    )?;
+    let failures = families::join(&Declaration {
+        name: FAILURES,
+        shape: Shape {
+            kind: MetricKind::Counter,
+            label_names: &["metric"],
+            bounds: &[],
+        },
+        help: "Scrapes in which the callback of a computed metric failed or panicked, by metric.",
+        site: SiteInfo {
+            file: file!(),
+            line: line!(),
+            module_path: module_path!(),
+            function: None,
+        },
+    });
+    let arena = Arena::leaked(1);
+    if let Some(failures) = failures {
+        failures.export(&[computed.name], Source::Count { arena, word: 0 });
     }
+    FAILURE_CELLS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(computed.name, arena);
+    catalog::declare_at_run_time(FamilyInfo {
+        name: computed.name,
+        kind: computed.kind,
+        help: computed.help.to_owned(),
+        labels: computed.labels,
+        buckets: None,
+        sites: vec![computed.site],
+    });
+    Ok(())
+}
 
-    fn collect(&self) -> Vec<MetricFamily> {
-        let read = catch_unwind(AssertUnwindSafe(|| (self.read)().readings()));
-        match read {
-            Ok(Ok(readings)) => {
-                self.gauge.reset();
-                for (value, reading) in readings {
-                    let labels: Vec<&str> = match (self.label, value) {
-                        (Some(_), Some(value)) => vec![value],
-                        _ => Vec::new(),
-                    };
-                    if let Ok(gauge) = self.gauge.get_metric_with_label_values(&labels) {
-                        gauge.set(reading);
-                    }
-                }
-                self.gauge.collect()
+/// Runs every computed family's callback, outside any lock: the readings of
+/// those that succeeded, by family; those that failed are counted.
+pub(crate) fn read_all() -> BTreeMap<&'static str, Vec<(Vec<&'static str>, f64)>> {
+    let mut readings = BTreeMap::new();
+    for (name, read) in families::computed_reads() {
+        match catch_unwind(AssertUnwindSafe(|| read())) {
+            Ok(Ok(series)) => {
+                readings.insert(name, series);
             }
-            Ok(Err(_)) | Err(_) => {
-                if let Some(failures) = FAILURES.as_ref() {
-                    failures.with_label_values(&[self.name]).inc();
-                }
-                Vec::new()
-            }
+            Ok(Err(_)) | Err(_) => count_failure(name),
         }
+    }
+    readings
+}
+
+fn count_failure(name: &str) {
+    let cell = FAILURE_CELLS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(name)
+        .copied();
+    if let Some(arena) = cell {
+        arena.add(slots::current_slot(), 0, 1);
     }
 }
 
@@ -115,37 +162,63 @@ where
 /// [`computed_gauge!`](crate::computed_gauge), which checks the name at compile
 /// time; this function checks it at run time.
 ///
-/// `label` names the label of a callback returning `Vec<(L, f64)>`.
+/// `label` names the label of a callback returning `Vec<(L, f64)>`; the
+/// catalogue lists `L`'s values. The caller's location is the declaring site.
 ///
 /// # Errors
 ///
-/// When the name or label is invalid, or already registered.
+/// [`Problem::Conflict`] when the name is already declared, naming both sites.
 ///
 /// ```
 /// metricate::register_computed_gauge("doc_rows_in_jobs_table", "Rows in the jobs table.", None, || 42_u64)
 ///     .unwrap();
 /// assert!(metricate::render().contains("doc_rows_in_jobs_table 42"));
+/// assert!(metricate::register_computed_gauge("doc_rows_in_jobs_table", "Again.", None, || 1_u64).is_err());
 /// ```
+#[track_caller]
 pub fn register_computed_gauge<F, R>(
     name: &'static str,
     help: &'static str,
     label: Option<&'static str>,
     read: F,
-) -> prometheus::Result<()>
+) -> Result<(), Problem>
 where
     F: Fn() -> R + Send + Sync + 'static,
     R: Reading + 'static,
 {
-    LazyLock::force(&FAILURES);
-    let labels: Vec<&str> = label.into_iter().collect();
-    let gauge = GaugeVec::new(
-        Opts::new(name, if help.is_empty() { name } else { help }),
-        &labels,
-    )?;
-    crate::registry().register(Box::new(ComputedGauge {
-        name,
-        label,
-        gauge,
+    let location = std::panic::Location::caller();
+    let labels = label
+        .map(|name| LabelInfo {
+            name,
+            values: R::LABEL_VALUES.map(<[&str]>::to_vec),
+        })
+        .into_iter()
+        .collect();
+    let read: Read = Arc::new(move || -> Readings {
+        let readings = read().readings()?;
+        Ok(readings
+            .into_iter()
+            .map(|(value, number)| {
+                (
+                    value.into_iter().filter(|_| label.is_some()).collect(),
+                    number,
+                )
+            })
+            .collect())
+    });
+    declare(
+        Computed {
+            name,
+            kind: MetricKind::Gauge,
+            help: if help.is_empty() { name } else { help },
+            labels,
+            site: SiteInfo {
+                file: location.file(),
+                line: location.line(),
+                module_path: "",
+                function: None,
+            },
+        },
         read,
-    }))
+    )
 }

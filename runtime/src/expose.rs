@@ -16,19 +16,40 @@ fn escape_help(help: &str) -> String {
     help.replace('\\', "\\\\").replace('\n', "\\n")
 }
 
-/// Writes every family with series in the text format 0.0.4.
+/// Writes every family with series in the text format 0.0.4. Computed
+/// families are read first, outside the families' lock; one whose callback
+/// failed is left out of this scrape.
 pub(crate) fn render_into(out: &mut String) {
+    let computed = crate::computed::read_all();
     let families = families::families();
     for (name, family) in families.iter() {
-        if family.series.is_empty() || families::is_taken(name) {
+        if families::is_taken(name) {
             continue;
         }
-        let _ = writeln!(out, "# HELP {name} {}", escape_help(&family.help));
-        let _ = writeln!(out, "# TYPE {name} {}", family.kind);
+        if family.computed.is_some() {
+            let Some(readings) = computed.get(name).filter(|readings| !readings.is_empty()) else {
+                continue;
+            };
+            write_header(out, name, family);
+            for (values, value) in readings {
+                let labels = families::labels_text(&family.label_names, values);
+                write_sample(out, name, "", &labels, "", Float(*value));
+            }
+            continue;
+        }
+        if family.series.is_empty() {
+            continue;
+        }
+        write_header(out, name, family);
         for series in &family.series {
             write_series(out, name, &family.bounds, series);
         }
     }
+}
+
+fn write_header(out: &mut String, name: &str, family: &families::Family) {
+    let _ = writeln!(out, "# HELP {name} {}", escape_help(&family.help));
+    let _ = writeln!(out, "# TYPE {name} {}", family.kind);
 }
 
 fn write_sample(

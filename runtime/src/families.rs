@@ -8,7 +8,16 @@ use crate::problems::{self, Problem};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+/// What a computed family's callback reads at a scrape: each series' label
+/// values (in the family's label order) and value; `Err` with a reason when the
+/// read failed.
+pub(crate) type Readings = Result<Vec<(Vec<&'static str>, f64)>, String>;
+
+/// A computed family's callback. It runs at each scrape, outside any lock of
+/// metricate's, so it may record metrics itself.
+pub(crate) type Read = Arc<dyn Fn() -> Readings + Send + Sync>;
 
 /// What a family is, as its declarations must agree on: kind, label names (in
 /// any order) and buckets.
@@ -159,6 +168,9 @@ pub(crate) struct Family {
     pub(crate) bounds: Vec<f64>,
     pub(crate) first_site: SiteInfo,
     pub(crate) series: Vec<Series>,
+    /// For a family whose series a callback reads at each scrape (computed
+    /// gauges, process metrics): the callback.
+    pub(crate) computed: Option<Read>,
 }
 
 static FAMILIES: Mutex<BTreeMap<&'static str, Family>> = Mutex::new(BTreeMap::new());
@@ -188,12 +200,12 @@ pub(crate) fn join(declaration: &Declaration<'_>) -> Option<Joined> {
             bounds: &family.bounds,
         };
         if let Some(difference) = shape.difference(&declaration.shape) {
-            problems::report(Problem::Conflict(Conflict {
+            problems::report(Problem::Conflict(Box::new(Conflict {
                 name: declaration.name,
                 difference,
                 first: family.first_site.clone(),
                 second: declaration.site.clone(),
-            }));
+            })));
             return None;
         }
         let order = family
@@ -222,6 +234,7 @@ pub(crate) fn join(declaration: &Declaration<'_>) -> Option<Joined> {
             bounds: declaration.shape.bounds.to_vec(),
             first_site: declaration.site.clone(),
             series: Vec::new(),
+            computed: None,
         },
     );
     Some(Joined {
@@ -275,26 +288,88 @@ impl Joined {
     /// `name="value",...` for `values` (in the site's order), sorted by name, as
     /// the exposition writes them.
     fn labels(&self, family: &Family, values: &[&str]) -> String {
-        let mut pairs: Vec<(&str, &str)> = family
-            .label_names
+        let in_family_order: Vec<&str> = self
+            .order
             .iter()
-            .zip(&self.order)
-            .map(|(name, &position)| (*name, values.get(position).copied().unwrap_or("")))
+            .map(|&position| values.get(position).copied().unwrap_or(""))
             .collect();
-        pairs.sort_unstable();
-        let mut labels = String::new();
-        for (name, value) in pairs {
-            if !labels.is_empty() {
-                labels.push(',');
-            }
-            let _ = write!(
-                labels,
-                "{name}=\"{}\"",
-                crate::expose::escape_label_value(value)
-            );
-        }
-        labels
+        labels_text(&family.label_names, &in_family_order)
     }
+}
+
+/// `name="value",...` for label `names` and `values` in the same order, sorted
+/// by name and escaped, as the exposition writes them.
+pub(crate) fn labels_text(names: &[&str], values: &[&str]) -> String {
+    let mut pairs: Vec<(&str, &str)> = names.iter().copied().zip(values.iter().copied()).collect();
+    pairs.sort_unstable();
+    let mut labels = String::new();
+    for (name, value) in pairs {
+        if !labels.is_empty() {
+            labels.push(',');
+        }
+        let _ = write!(
+            labels,
+            "{name}=\"{}\"",
+            crate::expose::escape_label_value(value)
+        );
+    }
+    labels
+}
+
+/// Declares a family whose series `read` computes at each scrape. A name
+/// already declared is refused with the problem, naming the site that has it.
+pub(crate) fn declare_computed(declaration: &Declaration<'_>, read: Read) -> Result<(), Problem> {
+    insert_new(declaration, Some(read)).map(|_| ())
+}
+
+/// Creates a family that must not exist yet: what one registration declares
+/// (`build_info`), which a second one would duplicate.
+pub(crate) fn join_new(declaration: &Declaration<'_>) -> Result<Joined, Problem> {
+    insert_new(declaration, None)
+}
+
+fn insert_new(declaration: &Declaration<'_>, computed: Option<Read>) -> Result<Joined, Problem> {
+    let mut families = families();
+    if let Some(family) = families.get(declaration.name) {
+        let shape = Shape {
+            kind: family.kind,
+            label_names: &family.label_names,
+            bounds: &family.bounds,
+        };
+        let difference = shape
+            .difference(&declaration.shape)
+            .unwrap_or_else(|| "two registrations".to_owned());
+        return Err(Problem::Conflict(Box::new(Conflict {
+            name: declaration.name,
+            difference,
+            first: family.first_site.clone(),
+            second: declaration.site.clone(),
+        })));
+    }
+    families.insert(
+        declaration.name,
+        Family {
+            kind: declaration.shape.kind,
+            help: declaration.help.to_owned(),
+            label_names: declaration.shape.label_names.to_vec(),
+            bounds: declaration.shape.bounds.to_vec(),
+            first_site: declaration.site.clone(),
+            series: Vec::new(),
+            computed,
+        },
+    );
+    Ok(Joined {
+        name: declaration.name,
+        order: (0..declaration.shape.label_names.len()).collect(),
+    })
+}
+
+/// The callbacks of the computed families, to run outside the lock.
+pub(crate) fn computed_reads() -> Vec<(&'static str, Read)> {
+    families()
+        .iter()
+        .filter_map(|(name, family)| Some((*name, Arc::clone(family.computed.as_ref()?))))
+        .collect()
 }
 
 /// Names of metricate families also found in the registry: the registry's are

@@ -211,7 +211,7 @@ pub use metricate_macros::histogram;
 /// in `metricate_callback_failures_total{metric="NAME"}` (collectors are
 /// gathered in no set order, so the count may show from the next scrape); the
 /// scrape goes on.
-/// Evaluates to `prometheus::Result<()>`: registering a name twice is an error.
+/// Evaluates to `Result<(), metricate::Problem>`: registering a name twice is an error.
 ///
 /// ```
 /// use metricate::LabelValue;
@@ -238,7 +238,7 @@ pub use metricate_macros::computed_gauge;
 /// name and version (from Cargo), the rustc version, and the git commit when the
 /// build sets `GIT_COMMIT` (e.g. `GIT_COMMIT=$(git rev-parse HEAD) cargo build`).
 /// With `process_start_time_seconds`, uptime is `time() - process_start_time_seconds`.
-/// Evaluates to `prometheus::Result<()>`: registering twice is an error.
+/// Evaluates to `Result<(), metricate::Problem>`: registering twice is an error.
 ///
 /// ```
 /// metricate::register_build_info!().unwrap();
@@ -288,13 +288,8 @@ pub fn init() {
             problems::report(Problem::KnownAtFirstUse(first_use.clone()));
         }
         catalog::register_declared();
-        let registered = process::ProcessCollector::new()
-            .and_then(|collector| registry().register(Box::new(collector)));
-        if let Err(error) = registered {
-            problems::report(Problem::NotRegistered {
-                what: "the process metrics",
-                reason: error.to_string(),
-            });
+        if let Err(problem) = process::declare() {
+            problems::report(problem);
         }
         gather_others();
     });

@@ -21,7 +21,7 @@ pub enum Problem {
     /// Two declarations of one name disagree on kind, label names or buckets;
     /// the first in source order is exported, the other records into series
     /// nobody scrapes.
-    Conflict(Conflict),
+    Conflict(Box<Conflict>),
     /// A family whose series exist only from a site's first call, because a
     /// label's (or the error's) values are not known at compile time: until
     /// then a dashboard panel or an alert on it sees nothing.
@@ -33,14 +33,6 @@ pub enum Problem {
         name: &'static str,
         /// The site that declared it in metricate.
         site: SiteInfo,
-    },
-    /// Metrics metricate registers in [`registry()`](crate::registry) itself
-    /// (HTTP, process) that it could not register there.
-    NotRegistered {
-        /// Which metrics.
-        what: &'static str,
-        /// Why, as the registry said.
-        reason: String,
     },
     /// A `counter!`, `gauge!` or `histogram!` site whose inferred label types
     /// have more combinations than its budget: it records nothing.
@@ -88,9 +80,6 @@ impl fmt::Display for Problem {
                 f,
                 "metric `{name}` declared at {site} could not be registered: the name is taken in `metricate::registry()` by a metric registered by hand or by another library, which is exported instead"
             ),
-            Problem::NotRegistered { what, reason } => {
-                write!(f, "{what} could not be registered: {reason}")
-            }
             Problem::OverBudget { name, site, budget } => write!(
                 f,
                 "`{name}` at {site} has more label combinations than its budget of {budget} series: it records nothing"

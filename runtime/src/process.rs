@@ -1,123 +1,141 @@
 //! `process_*` metrics of the running process, read from `/proc` at scrape time,
-//! with the names the Prometheus client libraries of other languages use.
+//! with the names the Prometheus client libraries of other languages use; and
+//! the `build_info` gauge.
 
-use prometheus::core::{Collector, Desc};
-use prometheus::proto::MetricFamily;
-use prometheus::{Counter, Gauge, Opts};
-use std::sync::Mutex;
+use crate::catalog::{MetricKind, SiteInfo};
+use crate::computed::{self, Computed};
+use crate::families::{self, Declaration, Read, Shape};
+use crate::problems::Problem;
+use crate::value::Gauge;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 /// Linux reports CPU time in clock ticks of `USER_HZ`, which is 100 on every
 /// architecture Rust supports there; reading `sysconf` would need libc for one constant.
 const CLOCK_TICKS_PER_SECOND: f64 = 100.0;
 
-/// Collects `process_cpu_seconds_total`, `process_resident_memory_bytes`,
-/// `process_virtual_memory_bytes`, `process_open_fds`, `process_max_fds` and
-/// `process_start_time_seconds` from `/proc/self` on each scrape. Off Linux it
-/// collects nothing.
-pub(crate) struct ProcessCollector {
-    cpu_seconds: Counter,
-    resident_memory: Gauge,
-    virtual_memory: Gauge,
-    open_fds: Gauge,
-    max_fds: Gauge,
-    start_time: Gauge,
-    /// The CPU seconds already added to the counter, which can only go up by deltas.
-    cpu_seen: Mutex<f64>,
+/// One read of `/proc`, shared by the families of one scrape.
+#[derive(Clone, Copy, Default)]
+struct Snapshot {
+    cpu_seconds: Option<f64>,
+    virtual_bytes: Option<f64>,
+    start_time_seconds: Option<f64>,
+    resident_bytes: Option<f64>,
+    open_fds: Option<f64>,
+    max_fds: Option<f64>,
 }
 
-impl ProcessCollector {
-    pub(crate) fn new() -> prometheus::Result<Self> {
-        let gauge = |name: &str, help: &str| Gauge::with_opts(Opts::new(name, help));
-        Ok(ProcessCollector {
-            cpu_seconds: Counter::with_opts(Opts::new(
-                "process_cpu_seconds_total",
-                "Total user and system CPU time spent in seconds.",
-            ))?,
-            resident_memory: gauge(
-                "process_resident_memory_bytes",
-                "Resident memory size in bytes.",
-            )?,
-            virtual_memory: gauge(
-                "process_virtual_memory_bytes",
-                "Virtual memory size in bytes.",
-            )?,
-            open_fds: gauge("process_open_fds", "Number of open file descriptors.")?,
-            max_fds: gauge(
-                "process_max_fds",
-                "Maximum number of open file descriptors.",
-            )?,
-            start_time: gauge(
-                "process_start_time_seconds",
-                "Start time of the process since unix epoch in seconds.",
-            )?,
-            cpu_seen: Mutex::new(0.0),
-        })
+impl Snapshot {
+    fn read() -> Snapshot {
+        let stat = read("/proc/self/stat").as_deref().and_then(ProcStat::parse);
+        let boot = read("/proc/stat").as_deref().and_then(boot_time_seconds);
+        Snapshot {
+            cpu_seconds: stat
+                .as_ref()
+                .map(|stat| (stat.utime_ticks + stat.stime_ticks) as f64 / CLOCK_TICKS_PER_SECOND),
+            virtual_bytes: stat.as_ref().map(|stat| stat.vsize_bytes as f64),
+            start_time_seconds: stat.as_ref().zip(boot).map(|(stat, boot)| {
+                boot as f64 + stat.starttime_ticks as f64 / CLOCK_TICKS_PER_SECOND
+            }),
+            resident_bytes: read("/proc/self/status")
+                .as_deref()
+                .and_then(resident_bytes)
+                .map(|bytes| bytes as f64),
+            open_fds: std::fs::read_dir("/proc/self/fd")
+                .ok()
+                .map(|entries| entries.count() as f64),
+            max_fds: read("/proc/self/limits")
+                .as_deref()
+                .and_then(max_open_files)
+                .map(|max| max as f64),
+        }
     }
 
-    fn metrics(&self) -> [&dyn Collector; 6] {
-        [
-            &self.cpu_seconds,
-            &self.resident_memory,
-            &self.virtual_memory,
-            &self.open_fds,
-            &self.max_fds,
-            &self.start_time,
-        ]
-    }
-
-    /// Reads `/proc`; a file that cannot be read leaves its metrics as they were.
-    fn refresh(&self) {
-        if let Some(stat) = read("/proc/self/stat").as_deref().and_then(ProcStat::parse) {
-            let cpu = (stat.utime_ticks + stat.stime_ticks) as f64 / CLOCK_TICKS_PER_SECOND;
-            let mut seen = self
-                .cpu_seen
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if cpu > *seen {
-                self.cpu_seconds.inc_by(cpu - *seen);
-                *seen = cpu;
+    /// The last snapshot when it is fresh, so one scrape reads `/proc` once.
+    fn current() -> Snapshot {
+        static LAST: Mutex<Option<(Instant, Snapshot)>> = Mutex::new(None);
+        let mut last = LAST.lock().unwrap_or_else(PoisonError::into_inner);
+        match *last {
+            Some((taken, snapshot)) if taken.elapsed() < Duration::from_millis(100) => snapshot,
+            _ => {
+                let snapshot = Snapshot::read();
+                *last = Some((Instant::now(), snapshot));
+                snapshot
             }
-            self.virtual_memory.set(stat.vsize_bytes as f64);
-            if let Some(boot) = read("/proc/stat").as_deref().and_then(boot_time_seconds) {
-                self.start_time
-                    .set(boot as f64 + stat.starttime_ticks as f64 / CLOCK_TICKS_PER_SECOND);
-            }
-        }
-        if let Some(rss) = read("/proc/self/status")
-            .as_deref()
-            .and_then(resident_bytes)
-        {
-            self.resident_memory.set(rss as f64);
-        }
-        if let Ok(entries) = std::fs::read_dir("/proc/self/fd") {
-            self.open_fds.set(entries.count() as f64);
-        }
-        if let Some(max) = read("/proc/self/limits")
-            .as_deref()
-            .and_then(max_open_files)
-        {
-            self.max_fds.set(max as f64);
         }
     }
 }
 
-impl Collector for ProcessCollector {
-    fn desc(&self) -> Vec<&Desc> {
-        self.metrics()
-            .into_iter()
-            .flat_map(|metric| metric.desc())
-            .collect()
+/// Declares the `process_*` families (on Linux), read from `/proc` at each scrape.
+pub(crate) fn declare() -> Result<(), Problem> {
+    if !cfg!(target_os = "linux") {
+        return Ok(());
     }
+    type Field = fn(&Snapshot) -> Option<f64>;
+    let families: [(&str, MetricKind, &str, Field); 6] = [
+        (
+            "process_cpu_seconds_total",
+            MetricKind::Counter,
+            "Total user and system CPU time spent in seconds.",
+            |s| s.cpu_seconds,
+        ),
+        (
+            "process_resident_memory_bytes",
+            MetricKind::Gauge,
+            "Resident memory size in bytes.",
+            |s| s.resident_bytes,
+        ),
+        (
+            "process_virtual_memory_bytes",
+            MetricKind::Gauge,
+            "Virtual memory size in bytes.",
+            |s| s.virtual_bytes,
+        ),
+        (
+            "process_open_fds",
+            MetricKind::Gauge,
+            "Number of open file descriptors.",
+            |s| s.open_fds,
+        ),
+        (
+            "process_max_fds",
+            MetricKind::Gauge,
+            "Maximum number of open file descriptors.",
+            |s| s.max_fds,
+        ),
+        (
+            "process_start_time_seconds",
+            MetricKind::Gauge,
+            "Start time of the process since unix epoch in seconds.",
+            |s| s.start_time_seconds,
+        ),
+    ];
+    for (name, kind, help, field) in families {
+        let read: Read = Arc::new(move || {
+            field(&Snapshot::current())
+                .map(|value| vec![(Vec::new(), value)])
+                .ok_or_else(|| format!("`{name}` could not be read from /proc"))
+        });
+        computed::declare(
+            Computed {
+                name,
+                kind,
+                help,
+                labels: Vec::new(),
+                site: here(),
+            },
+            read,
+        )?;
+    }
+    Ok(())
+}
 
-    fn collect(&self) -> Vec<MetricFamily> {
-        if !cfg!(target_os = "linux") {
-            return Vec::new();
-        }
-        self.refresh();
-        self.metrics()
-            .into_iter()
-            .flat_map(|metric| metric.collect())
-            .collect()
+fn here() -> SiteInfo {
+    SiteInfo {
+        file: file!(),
+        line: line!(),
+        module_path: module_path!(),
+        function: None,
     }
 }
 
@@ -183,24 +201,53 @@ fn max_open_files(limits: &str) -> Option<u64> {
 /// The `build_info` gauge: 1, labelled with what was built. See
 /// [`register_build_info!`](crate::register_build_info).
 #[doc(hidden)]
+#[track_caller]
 pub fn register_build_info(
-    package: &str,
-    version: &str,
-    git_commit: Option<&str>,
-) -> prometheus::Result<()> {
-    let gauge = prometheus::IntGaugeVec::new(
-        Opts::new("build_info", "The running build: 1, labelled with the package, its version, the rustc that built it and the git commit."),
-        &["package", "version", "rustc_version", "git_commit"],
-    )?;
-    gauge
-        .with_label_values(&[
-            package,
-            version,
-            env!("METRICATE_RUSTC_VERSION"),
-            git_commit.unwrap_or("unknown"),
-        ])
-        .set(1);
-    crate::registry().register(Box::new(gauge))
+    package: &'static str,
+    version: &'static str,
+    git_commit: Option<&'static str>,
+) -> Result<(), Problem> {
+    let location = std::panic::Location::caller();
+    let label_names = ["package", "version", "rustc_version", "git_commit"];
+    let site = SiteInfo {
+        file: location.file(),
+        line: location.line(),
+        module_path: "",
+        function: None,
+    };
+    let joined = families::join_new(&Declaration {
+        name: "build_info",
+        shape: Shape {
+            kind: MetricKind::Gauge,
+            label_names: &label_names,
+            bounds: &[],
+        },
+        help: "The running build: 1, labelled with the package, its version, the rustc that built it and the git commit.",
+        site: site.clone(),
+    })?;
+    let values = [
+        package,
+        version,
+        env!("METRICATE_RUSTC_VERSION"),
+        git_commit.unwrap_or("unknown"),
+    ];
+    Gauge::new(joined.gauge_cell(&values)).set(1.0);
+    crate::catalog::declare_at_run_time(crate::catalog::FamilyInfo {
+        name: "build_info",
+        kind: MetricKind::Gauge,
+        help: "The running build: 1, labelled with the package, its version, the rustc that built it and the git commit.".to_owned(),
+        labels: label_names
+            .iter()
+            .zip(values)
+            .map(|(name, value)| crate::catalog::LabelInfo {
+                name,
+                values: Some(vec![value]),
+            })
+            .collect(),
+        buckets: None,
+        sites: vec![site],
+    });
+    Ok(())
 }
 
 #[cfg(test)]
@@ -240,25 +287,11 @@ mod tests {
 
     #[cfg(target_os = "linux")]
     #[test]
-    fn collects_live_values_on_linux() {
-        let collector = ProcessCollector::new().unwrap();
-        let families = collector.collect();
-        let value = |name: &str| {
-            families
-                .iter()
-                .find(|family| family.name() == name)
-                .map(|family| {
-                    let metric = &family.get_metric()[0];
-                    if name.ends_with("_total") {
-                        metric.get_counter().get_value()
-                    } else {
-                        metric.get_gauge().get_value()
-                    }
-                })
-        };
-        assert!(value("process_resident_memory_bytes").unwrap() > 0.0);
-        assert!(value("process_open_fds").unwrap() >= 3.0);
-        let start = value("process_start_time_seconds").unwrap();
+    fn reads_live_values_on_linux() {
+        let snapshot = Snapshot::read();
+        assert!(snapshot.resident_bytes.unwrap() > 0.0);
+        assert!(snapshot.open_fds.unwrap() >= 3.0);
+        let start = snapshot.start_time_seconds.unwrap();
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()

@@ -71,7 +71,7 @@ pub(crate) const ERROR: &str = "error";
 pub(crate) const ERROR_TYPE: &str = "error_type";
 
 /// The default duration buckets: Prometheus' own, 5 ms to 10 s.
-const DEFAULT_BUCKETS: &[f64] = &[
+pub(crate) const DEFAULT_BUCKETS: &[f64] = &[
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 

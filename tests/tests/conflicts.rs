@@ -45,6 +45,6 @@ fn conflicting_declarations_are_one_error_naming_both_sites() {
     // At start the first registration wins; the second is reported and still runs.
     metricate::init();
     assert!(metricate::problems().iter().any(|problem| matches!(problem,
-        Problem::Conflict(reported) if reported == conflict)));
+        Problem::Conflict(reported) if **reported == *conflict)));
     assert_eq!(scan_jobs() + scan_all_jobs(true), 3);
 }

@@ -141,7 +141,7 @@ fn budget_check(args: &ValueArgs) -> TokenStream {
 /// The errors, and an expression of the type `computed_gauge!` has.
 pub(crate) fn computed_with_errors(errors: &[syn::Error]) -> TokenStream {
     let errors = errors.iter().map(syn::Error::to_compile_error);
-    quote! {{ #(#errors)* ::core::result::Result::<(), ::metricate::__private::prometheus::Error>::Ok(()) }}
+    quote! {{ #(#errors)* ::core::result::Result::<(), ::metricate::Problem>::Ok(()) }}
 }
 
 /// `computed_gauge!`: the name and label checked here, the rest at run time by

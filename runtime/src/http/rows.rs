@@ -1,0 +1,535 @@
+//! The HTTP families in metricate's store: one row of cells per route template
+//! and method, resolved once, written per thread, timed by the TSC clock.
+//!
+//! A row holds the duration histogram, the in-progress gauge, both size
+//! histograms and a counter per common status code. Rows of the routes handed
+//! to the layer exist, at 0, from start; a route or method met later gets its
+//! row on first use. A request finds its row without a lock: routes are an
+//! append-only list, and axum hands every request of a route the same matched
+//! path string, so the first comparison is of pointers.
+
+use crate::arena::{bucket_of, Arena, HistogramCells};
+use crate::catalog::{self, FamilyInfo, LabelInfo, MetricKind, SiteInfo};
+use crate::clock;
+use crate::families::{self, Declaration, Joined, Shape, Source};
+use crate::slots::{self, Slot};
+use axum::http::Method;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{LazyLock, Mutex, OnceLock, PoisonError};
+
+/// The `route` of requests that no route matched.
+pub const UNMATCHED_ROUTE: &str = "unmatched";
+/// The `method` of requests whose method is not one of the standard nine.
+pub const OTHER_METHOD: &str = "other";
+
+/// The `method` values: the standard nine, then `other`.
+const METHODS: [&str; 10] = [
+    "GET",
+    "HEAD",
+    "POST",
+    "PUT",
+    "DELETE",
+    "CONNECT",
+    "OPTIONS",
+    "TRACE",
+    "PATCH",
+    OTHER_METHOD,
+];
+
+/// The index of a method among [`METHODS`].
+pub(crate) fn method_index(method: &Method) -> usize {
+    METHODS[..9]
+        .iter()
+        .position(|standard| *standard == method.as_str())
+        .unwrap_or(9)
+}
+
+/// The label value of a method: its name if standard, else `other`.
+#[cfg(test)]
+pub(crate) fn method_label(method: &Method) -> &'static str {
+    METHODS[method_index(method)]
+}
+
+const SIZE_BOUNDS: &[f64] = &[
+    64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0, 4194304.0, 16777216.0,
+];
+
+/// The status codes a row counts in cells of its own; a response with any
+/// other code is counted in a row's overflow, found under a lock.
+const STATUS_CODES: [u16; 56] = [
+    100, 101, 200, 201, 202, 203, 204, 205, 206, 300, 301, 302, 303, 304, 307, 308, 400, 401, 402,
+    403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 418, 421, 422, 423,
+    424, 425, 426, 428, 429, 431, 451, 500, 501, 502, 503, 504, 505, 506, 507, 508, 510, 511,
+];
+
+/// `STATUS_INDEX[code]` is the code's position in [`STATUS_CODES`], or `u8::MAX`.
+static STATUS_INDEX: [u8; 600] = {
+    let mut index = [u8::MAX; 600];
+    let mut position = 0;
+    while position < STATUS_CODES.len() {
+        index[STATUS_CODES[position] as usize] = position as u8;
+        position += 1;
+    }
+    index
+};
+
+/// Where each metric's cells sit in a row.
+const DURATION: HistogramCells = HistogramCells {
+    first: 0,
+    bounds: crate::site::DEFAULT_BUCKETS.len(),
+};
+const IN_PROGRESS: usize = HistogramCells::width(crate::site::DEFAULT_BUCKETS.len());
+const REQUEST_SIZE: HistogramCells = HistogramCells {
+    first: IN_PROGRESS + 1,
+    bounds: SIZE_BOUNDS.len(),
+};
+const RESPONSE_SIZE: HistogramCells = HistogramCells {
+    first: REQUEST_SIZE.first + HistogramCells::width(SIZE_BOUNDS.len()),
+    bounds: SIZE_BOUNDS.len(),
+};
+const STATUSES: usize = RESPONSE_SIZE.first + HistogramCells::width(SIZE_BOUNDS.len());
+const WIDTH: usize = STATUSES + STATUS_CODES.len();
+
+/// The five HTTP families, joined once.
+struct Families {
+    requests: Option<Joined>,
+    duration: Option<Joined>,
+    in_progress: Option<Joined>,
+    request_size: Option<Joined>,
+    response_size: Option<Joined>,
+    site: SiteInfo,
+}
+
+static FAMILIES: OnceLock<Families> = OnceLock::new();
+
+/// The duration bounds in clock ticks.
+static TICK_BOUNDS: LazyLock<Box<[u64]>> = LazyLock::new(|| {
+    let ticks_per_second = clock::calibration().ticks_per_second;
+    crate::site::DEFAULT_BUCKETS
+        .iter()
+        .map(|bound| (bound * ticks_per_second) as u64)
+        .collect()
+});
+
+/// Joins the HTTP families (once), `site` being where the first layer was made.
+pub(crate) fn declare_families(site: SiteInfo) {
+    FAMILIES.get_or_init(|| {
+        let join = |name, kind, help, label_names: &'static [&'static str], bounds| {
+            families::join(&Declaration {
+                name,
+                shape: Shape {
+                    kind,
+                    label_names,
+                    bounds,
+                },
+                help,
+                site: site.clone(),
+            })
+        };
+        const ROUTE: &[&str] = &["method", "route"];
+        Families {
+            requests: join(
+                "http_requests_total",
+                MetricKind::Counter,
+                "HTTP requests answered, by method, route template and status code.",
+                &["method", "route", "status"],
+                &[],
+            ),
+            duration: join(
+                "http_request_duration_seconds",
+                MetricKind::Histogram,
+                "Time until the response head was ready, in seconds.",
+                ROUTE,
+                crate::site::DEFAULT_BUCKETS,
+            ),
+            in_progress: join(
+                "http_requests_in_progress",
+                MetricKind::Gauge,
+                "HTTP requests being handled.",
+                ROUTE,
+                &[],
+            ),
+            request_size: join(
+                "http_request_size_bytes",
+                MetricKind::Histogram,
+                "Size of request bodies in bytes.",
+                ROUTE,
+                SIZE_BOUNDS,
+            ),
+            response_size: join(
+                "http_response_size_bytes",
+                MetricKind::Histogram,
+                "Size of response bodies in bytes.",
+                ROUTE,
+                SIZE_BOUNDS,
+            ),
+            site,
+        }
+    });
+    LazyLock::force(&TICK_BOUNDS);
+    declare_in_catalog();
+}
+
+/// The HTTP families in the catalogue, with the routes declared so far.
+fn declare_in_catalog() {
+    let Some(families) = FAMILIES.get() else {
+        return;
+    };
+    let mut routes: Vec<&'static str> = ROUTES.iter().map(|route| route.template).collect();
+    routes.sort_unstable();
+    let labels = |status: bool| {
+        let mut labels = vec![
+            LabelInfo {
+                name: "method",
+                values: Some(METHODS.to_vec()),
+            },
+            LabelInfo {
+                name: "route",
+                values: Some(routes.clone()),
+            },
+        ];
+        if status {
+            labels.push(LabelInfo {
+                name: "status",
+                values: None,
+            });
+        }
+        labels
+    };
+    let families_info = [
+        (
+            "http_requests_total",
+            MetricKind::Counter,
+            "HTTP requests answered, by method, route template and status code.",
+            labels(true),
+            None,
+        ),
+        (
+            "http_request_duration_seconds",
+            MetricKind::Histogram,
+            "Time until the response head was ready, in seconds.",
+            labels(false),
+            Some(crate::site::DEFAULT_BUCKETS.to_vec()),
+        ),
+        (
+            "http_requests_in_progress",
+            MetricKind::Gauge,
+            "HTTP requests being handled.",
+            labels(false),
+            None,
+        ),
+        (
+            "http_request_size_bytes",
+            MetricKind::Histogram,
+            "Size of request bodies in bytes.",
+            labels(false),
+            Some(SIZE_BOUNDS.to_vec()),
+        ),
+        (
+            "http_response_size_bytes",
+            MetricKind::Histogram,
+            "Size of response bodies in bytes.",
+            labels(false),
+            Some(SIZE_BOUNDS.to_vec()),
+        ),
+    ];
+    for (name, kind, help, labels, buckets) in families_info {
+        catalog::declare_at_run_time(FamilyInfo {
+            name,
+            kind,
+            help: help.to_owned(),
+            labels,
+            buckets,
+            sites: vec![families.site.clone()],
+        });
+    }
+}
+
+/// The cells of one route template and method.
+pub(crate) struct Row {
+    arena: &'static Arena,
+    method: &'static str,
+    route: &'static str,
+    /// Whether each common status code's series is exported yet: a status is
+    /// exported on its first response, so only codes a route answers appear.
+    exported: [AtomicBool; STATUS_CODES.len()],
+    /// Codes outside [`STATUS_CODES`], each with its own cell.
+    overflow: Mutex<Vec<(u16, &'static Arena)>>,
+}
+
+impl Row {
+    /// A row at 0, its histograms and gauge exported.
+    #[cold]
+    fn build(method: &'static str, route: &'static str) -> Row {
+        let arena = Arena::leaked(WIDTH);
+        if let Some(families) = FAMILIES.get() {
+            let labels = [method, route];
+            let ticks_per_second = clock::calibration().ticks_per_second;
+            if let Some(family) = &families.duration {
+                family.export(
+                    &labels,
+                    Source::Ticks {
+                        arena,
+                        cells: DURATION,
+                        ticks_per_second,
+                    },
+                );
+            }
+            if let Some(family) = &families.in_progress {
+                family.export(
+                    &labels,
+                    Source::Level {
+                        arena,
+                        word: IN_PROGRESS,
+                    },
+                );
+            }
+            for (family, cells) in [
+                (&families.request_size, REQUEST_SIZE),
+                (&families.response_size, RESPONSE_SIZE),
+            ] {
+                if let Some(family) = family {
+                    family.export(&labels, Source::Values { arena, cells });
+                }
+            }
+        }
+        Row {
+            arena,
+            method,
+            route,
+            exported: std::array::from_fn(|_| AtomicBool::new(false)),
+            overflow: Mutex::new(Vec::new()),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn enter(&self, slot: Slot) {
+        self.arena.add(slot, IN_PROGRESS, 1);
+    }
+
+    #[inline]
+    pub(crate) fn leave(&self) {
+        self.arena.add(slots::current_slot(), IN_PROGRESS, u64::MAX);
+    }
+
+    /// The response head is ready after `ticks`, with `status`.
+    #[inline]
+    pub(crate) fn answered(&self, ticks: u64, status: u16) {
+        let slot = slots::current_slot();
+        self.arena
+            .add(slot, DURATION.bucket(bucket_of(&TICK_BOUNDS, ticks)), 1);
+        self.arena.add(slot, DURATION.sum(), ticks);
+        let index = STATUS_INDEX
+            .get(usize::from(status))
+            .copied()
+            .unwrap_or(u8::MAX);
+        if index == u8::MAX {
+            self.count_overflow(status);
+            return;
+        }
+        let index = usize::from(index);
+        self.arena.add(slot, STATUSES + index, 1);
+        if !self.exported[index].load(Ordering::Relaxed) {
+            self.export_status(index);
+        }
+    }
+
+    #[cold]
+    fn export_status(&self, index: usize) {
+        if self.exported[index].swap(true, Ordering::Relaxed) {
+            return;
+        }
+        self.export_count(
+            STATUS_CODES[index],
+            Source::Count {
+                arena: self.arena,
+                word: STATUSES + index,
+            },
+        );
+    }
+
+    #[cold]
+    fn count_overflow(&self, status: u16) {
+        let mut overflow = self.overflow.lock().unwrap_or_else(PoisonError::into_inner);
+        let arena = match overflow.iter().find(|(code, _)| *code == status) {
+            Some((_, arena)) => *arena,
+            None => {
+                let arena = Arena::leaked(1);
+                overflow.push((status, arena));
+                self.export_count(status, Source::Count { arena, word: 0 });
+                arena
+            }
+        };
+        arena.add(slots::current_slot(), 0, 1);
+    }
+
+    fn export_count(&self, status: u16, source: Source) {
+        let requests = FAMILIES
+            .get()
+            .and_then(|families| families.requests.as_ref());
+        if let Some(family) = requests {
+            let status = status.to_string();
+            family.export(&[self.method, self.route, &status], source);
+        }
+    }
+
+    /// A request or response body of `bytes`.
+    #[inline]
+    pub(crate) fn observe_size(&self, response: bool, bytes: u64) {
+        let cells = if response {
+            RESPONSE_SIZE
+        } else {
+            REQUEST_SIZE
+        };
+        let slot = slots::current_slot();
+        self.arena
+            .add(slot, cells.bucket(bucket_of(SIZE_BOUNDS, bytes as f64)), 1);
+        self.arena.add_f64(slot, cells.sum(), bytes as f64);
+    }
+}
+
+/// A route template and its rows, one per method, made on first need.
+struct Route {
+    template: &'static str,
+    /// The address of the matched-path string last seen for this route.
+    last_seen: AtomicUsize,
+    rows: [OnceLock<Row>; METHODS.len()],
+    next: OnceLock<Box<Route>>,
+}
+
+impl Route {
+    fn new(template: &'static str) -> Route {
+        Route {
+            template,
+            last_seen: AtomicUsize::new(0),
+            rows: std::array::from_fn(|_| OnceLock::new()),
+            next: OnceLock::new(),
+        }
+    }
+
+    #[inline]
+    fn row(&'static self, method: usize) -> &'static Row {
+        self.rows[method].get_or_init(|| Row::build(METHODS[method], self.template))
+    }
+}
+
+/// The routes, in the order they were declared or met: an append-only list.
+struct Routes {
+    head: OnceLock<Box<Route>>,
+}
+
+static ROUTES: Routes = Routes {
+    head: OnceLock::new(),
+};
+
+impl Routes {
+    fn iter(&'static self) -> impl Iterator<Item = &'static Route> {
+        let mut slot = &self.head;
+        std::iter::from_fn(move || {
+            let route = slot.get()?;
+            slot = &route.next;
+            Some(&**route)
+        })
+    }
+
+    /// The route of this template: by the address of the string first, as axum
+    /// hands a route's requests one string; else by its text.
+    #[inline]
+    fn find(&'static self, template: &str) -> Option<&'static Route> {
+        let address = template.as_ptr() as usize;
+        if let Some(route) = self
+            .iter()
+            .find(|route| route.last_seen.load(Ordering::Relaxed) == address)
+        {
+            return Some(route);
+        }
+        let route = self.iter().find(|route| route.template == template)?;
+        route.last_seen.store(address, Ordering::Relaxed);
+        Some(route)
+    }
+
+    #[cold]
+    fn insert(&'static self, template: &str) -> &'static Route {
+        static INSERTING: Mutex<()> = Mutex::new(());
+        let _inserting = INSERTING.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut slot = &self.head;
+        loop {
+            match slot.get() {
+                Some(route) if route.template == template => return route,
+                Some(route) => slot = &route.next,
+                None => {
+                    let template: &'static str = Box::leak(template.to_owned().into_boxed_str());
+                    let route = slot.get_or_init(|| Box::new(Route::new(template)));
+                    return route;
+                }
+            }
+        }
+    }
+
+    fn get_or_insert(&'static self, template: &str) -> &'static Route {
+        match self.find(template) {
+            Some(route) => route,
+            None => self.insert(template),
+        }
+    }
+}
+
+/// The row of a request: its matched route template (`None`: no route
+/// matched) and method.
+#[inline]
+pub(crate) fn row(template: Option<&str>, method: &Method) -> &'static Row {
+    ROUTES
+        .get_or_insert(template.unwrap_or(UNMATCHED_ROUTE))
+        .row(method_index(method))
+}
+
+/// Declares `"METHOD /template"` routes (or bare templates, for `GET`): their
+/// rows, and so their series, exist at 0 from now on.
+pub(crate) fn declare_routes<'a>(routes: impl IntoIterator<Item = &'a str>) {
+    for route in routes {
+        let (method, template) = match route.trim().split_once(' ') {
+            Some((method, template)) => (
+                Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET),
+                template.trim(),
+            ),
+            None => (Method::GET, route.trim()),
+        };
+        let _ = ROUTES.get_or_insert(template).row(method_index(&method));
+    }
+    let _ = ROUTES.get_or_insert(UNMATCHED_ROUTE);
+    declare_in_catalog();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn methods_outside_the_standard_set_share_one_value() {
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(
+            method_label(&Method::from_bytes(b"PURGE").unwrap()),
+            OTHER_METHOD
+        );
+    }
+
+    #[test]
+    fn status_codes_index_their_cells() {
+        assert_eq!(STATUS_INDEX[200], 2);
+        assert_eq!(STATUS_INDEX[511], (STATUS_CODES.len() - 1) as u8);
+        assert_eq!(STATUS_INDEX[299], u8::MAX);
+        assert_eq!(WIDTH - STATUSES, STATUS_CODES.len());
+    }
+
+    #[test]
+    fn routes_are_found_by_text_and_then_by_address() {
+        let first = ROUTES.get_or_insert("/rows-test/{id}");
+        let text = String::from("/rows-test/{id}");
+        let again = ROUTES.get_or_insert(&text);
+        assert!(std::ptr::eq(first, again));
+        assert_eq!(
+            first.last_seen.load(Ordering::Relaxed),
+            text.as_ptr() as usize
+        );
+    }
+}
