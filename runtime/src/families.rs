@@ -126,6 +126,8 @@ impl Source {
 pub(crate) struct Series {
     /// `name="value",...` sorted by name, escaped.
     pub(crate) labels: String,
+    /// When the series began, in seconds since the epoch (OpenMetrics' `_created`).
+    pub(crate) created: f64,
     pub(crate) source: Source,
     /// The cells of other sites, or other instantiations of a generic fn, with
     /// the same labels: the series is their sum.
@@ -259,6 +261,7 @@ impl Joined {
             Some(series) => series.more.push(source),
             None => family.series.push(Series {
                 labels,
+                created: now_seconds(),
                 source,
                 more: Vec::new(),
             }),
@@ -295,6 +298,13 @@ impl Joined {
             .collect();
         labels_text(&family.label_names, &in_family_order)
     }
+}
+
+/// The time since the epoch, in seconds.
+fn now_seconds() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |since| since.as_secs_f64())
 }
 
 /// `name="value",...` for label `names` and `values` in the same order, sorted

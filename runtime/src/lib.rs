@@ -65,6 +65,7 @@ pub use catalog::{
     LatencyObjective, MetricKind, Objective, SiteInfo,
 };
 pub use computed::{register_computed_gauge, Reading};
+pub use expose::Format;
 pub use label::LabelValue;
 pub use problems::{KnownAtFirstUse, Problem};
 pub use value::{Counter, CounterIncrement, Gauge, Histogram};
@@ -310,20 +311,30 @@ fn gather_others() -> Vec<prometheus::proto::MetricFamily> {
 /// assert!(text.ends_with('\n'));
 /// ```
 pub fn render() -> String {
-    use prometheus::Encoder;
+    String::from_utf8(render_with(Format::Text)).unwrap_or_default()
+}
+
+/// Every metric in `format`: metricate's families, then those of [`registry`].
+/// The `/metrics` route picks the format from the scraper's `Accept` header.
+///
+/// ```
+/// use metricate::Format;
+///
+/// /// Parses an uploaded CV.
+/// #[metricate::instrument_metric(calls = "doc_openmetrics_parse_calls_total")]
+/// fn parse() {}
+///
+/// parse();
+/// let text = String::from_utf8(metricate::render_with(Format::OpenMetrics)).unwrap();
+/// assert!(text.contains("# TYPE doc_openmetrics_parse_calls counter\n"));
+/// assert!(text.contains("doc_openmetrics_parse_calls_total 1\n"));
+/// assert!(text.contains("doc_openmetrics_parse_calls_created "));
+/// assert!(text.ends_with("# EOF\n"));
+/// ```
+pub fn render_with(format: Format) -> Vec<u8> {
     init();
-    // metricate's own families are written straight from their cells; the rest of
-    // the registry (HTTP, process, hand-registered metrics) goes through the
-    // `prometheus` encoder.
     let others = gather_others();
-    let mut text = String::with_capacity(64 * 1024);
-    expose::render_into(&mut text);
-    let mut buffer = Vec::new();
-    // Encoding only fails on malformed families, which are never registered;
-    // whatever was written before such a failure is still returned.
-    let _ = prometheus::TextEncoder::new().encode(&others, &mut buffer);
-    text.push_str(&String::from_utf8_lossy(&buffer));
-    text
+    expose::render(format, &others)
 }
 
 /// The problems found so far: conflicting declarations (naming both sites),

@@ -85,6 +85,77 @@ pub fn promtool_check_metrics(exposition: &str) -> Option<Result<(), String>> {
     })
 }
 
+/// Parses `exposition` with the official Python client's parser of `format`
+/// (`"text"`: the 0.0.4 parser, `"openmetrics"`: the OpenMetrics one, which
+/// rejects anything the standard does not allow) and returns one line per
+/// sample, `name labels value`, sorted; `Err` with the parser's complaint.
+/// `None` (with the reason printed) when Python or `prometheus_client` is
+/// missing outside CI; in CI (`CI` set) that fails the test: `.ci/run`
+/// installs them.
+pub fn python_parse(format: &str, exposition: &str) -> Option<Result<Vec<String>, String>> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    const SCRIPT: &str = r#"
+import sys
+from prometheus_client.parser import text_string_to_metric_families as text
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as openmetrics
+parse = openmetrics if sys.argv[1] == "openmetrics" else text
+try:
+    lines = []
+    for family in parse(sys.stdin.read()):
+        for sample in family.samples:
+            labels = ",".join(f"{k}={v!r}" for k, v in sorted(sample.labels.items()))
+            exemplar = ""
+            if getattr(sample, "exemplar", None):
+                exemplar = " # " + ",".join(f"{k}={v}" for k, v in sorted(sample.exemplar.labels.items()))
+            lines.append(f"{family.type} {sample.name} {{{labels}}} {float(sample.value)!r}{exemplar}")
+    print(chr(10).join(sorted(lines)))
+except Exception as error:
+    print(f"parse error: {error}", file=sys.stderr)
+    sys.exit(1)
+"#;
+    let child = Command::new("python3")
+        .args(["-c", SCRIPT, format])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let ci = std::env::var_os("CI").is_some();
+    let mut child = match (child, ci) {
+        (Ok(child), _) => child,
+        (Err(error), true) => panic!("python3 is required in CI ({error})"),
+        (Err(_), false) => {
+            eprintln!("skipped: python3 is not installed; CI runs this check");
+            return None;
+        }
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(exposition.as_bytes())
+            .expect("python reads the exposition");
+    }
+    let output = child.wait_with_output().expect("python finishes");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    if stderr.contains("No module named") {
+        assert!(
+            !ci,
+            "prometheus_client is required in CI: .ci/run installs it ({stderr})"
+        );
+        eprintln!(
+            "skipped: the Python package prometheus_client is not installed; CI runs this check"
+        );
+        return None;
+    }
+    Some(if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect())
+    } else {
+        Err(stderr)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::sample_in;

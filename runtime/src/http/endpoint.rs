@@ -10,8 +10,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-/// A ready `/metrics` route: the text format 0.0.4 with its content type, gzip
-/// when the scraper accepts it, and optional bearer-token protection.
+use crate::Format;
+
+/// A ready `/metrics` route: the text format 0.0.4, or OpenMetrics when the
+/// scraper's `Accept` header prefers it, with its content type; gzip when the
+/// scraper accepts it; optional bearer-token protection.
 ///
 /// ```
 /// use axum::Router;
@@ -165,18 +168,31 @@ fn refused(headers: &HeaderMap, token: Option<&str>) -> Option<Response<Body>> {
 }
 
 /// Answers one scrape.
+/// Answers one scrape in the format the scraper's `Accept` header prefers.
 fn scrape(headers: &HeaderMap) -> Response<Body> {
-    crate::init();
-    let text = crate::render();
-    let content_type = (header::CONTENT_TYPE, HeaderValue::from_static(TEXT_FORMAT));
-    let vary = (header::VARY, HeaderValue::from_static("accept-encoding"));
+    let accept = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    let format = Format::negotiate(&accept);
+    let body = crate::render_with(format);
+    let content_type = (
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    let vary = (
+        header::VARY,
+        HeaderValue::from_static("accept, accept-encoding"),
+    );
     if accepts_gzip(headers) {
-        if let Some(compressed) = gzip(text.as_bytes()) {
+        if let Some(compressed) = gzip(&body) {
             let encoding = (header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
             return ([content_type, vary, encoding], compressed).into_response();
         }
     }
-    ([content_type, vary], text).into_response()
+    ([content_type, vary], body).into_response()
 }
 
 /// Whether `Accept-Encoding` lists `gzip` (or `*`) with a non-zero quality.

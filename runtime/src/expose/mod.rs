@@ -1,0 +1,272 @@
+//! Exposition: every family of the hub, then those of the collectors
+//! registered by hand in [`registry()`](crate::registry), written through one
+//! [`Writer`] per format. The walk over the families is written once; each
+//! format says only how a family and a series look.
+
+mod openmetrics;
+mod registry;
+mod text;
+
+use crate::catalog::MetricKind;
+use crate::families::{self, Series, Source, Value};
+
+pub(crate) use text::escape_label_value;
+
+/// An exposition format: what [`render_with`](crate::render_with) writes and
+/// the `/metrics` route negotiates from the scraper's `Accept` header.
+///
+/// ```
+/// use metricate::Format;
+///
+/// assert_eq!(Format::negotiate("application/openmetrics-text;version=1.0.0,text/plain;q=0.5"), Format::OpenMetrics);
+/// assert_eq!(Format::negotiate("text/plain"), Format::Text);
+/// assert_eq!(Format::negotiate("*/*"), Format::Text);
+/// assert_eq!(Format::OpenMetrics.content_type(), "application/openmetrics-text; version=1.0.0; charset=utf-8");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Format {
+    /// The Prometheus text format 0.0.4, what every scraper reads.
+    #[default]
+    Text,
+    /// OpenMetrics 1.0 text: `_created` samples, `# UNIT` lines, exemplars and
+    /// a closing `# EOF`.
+    OpenMetrics,
+}
+
+impl Format {
+    /// The `Content-Type` of a response in this format.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Text => "text/plain; version=0.0.4; charset=utf-8",
+            Format::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        }
+    }
+
+    /// The format an `Accept` header prefers among those metricate writes:
+    /// OpenMetrics when it is accepted with a quality at least that of the text
+    /// format, else the text format.
+    pub fn negotiate(accept: &str) -> Format {
+        let quality = |wanted: &str| {
+            accept
+                .split(',')
+                .filter_map(|range| {
+                    let mut parts = range.split(';').map(str::trim);
+                    let media = parts.next()?.to_ascii_lowercase();
+                    let q = parts
+                        .filter_map(|parameter| parameter.strip_prefix("q="))
+                        .find_map(|q| q.parse::<f32>().ok())
+                        .unwrap_or(1.0);
+                    (media == wanted).then_some(q)
+                })
+                .fold(0.0_f32, f32::max)
+        };
+        let openmetrics = quality("application/openmetrics-text");
+        let text = quality("text/plain").max(quality("*/*"));
+        if openmetrics > 0.0 && openmetrics >= text {
+            Format::OpenMetrics
+        } else {
+            Format::Text
+        }
+    }
+}
+
+/// How one format writes families and their series. Labels come rendered,
+/// `name="value",...`, sorted by name and escaped.
+pub(crate) trait Writer {
+    /// A family's metadata, before its series. `unit` is the base unit its
+    /// name ends in, if any.
+    fn family(&mut self, name: &str, kind: MetricKind, help: &str, unit: Option<&str>);
+
+    /// A counter's or gauge's sample. `created`: when the series began, in
+    /// seconds since the epoch.
+    fn number(
+        &mut self,
+        name: &str,
+        kind: MetricKind,
+        labels: &str,
+        value: f64,
+        created: Option<f64>,
+    );
+
+    /// A histogram's series: `count(b)` is the number in bucket `b` (not
+    /// cumulative), `+Inf` being bucket `bounds.len()`.
+    #[allow(clippy::too_many_arguments)]
+    fn histogram(
+        &mut self,
+        name: &str,
+        labels: &str,
+        bounds: &[f64],
+        count: &dyn Fn(usize) -> u64,
+        sum: f64,
+        created: Option<f64>,
+    );
+
+    /// A summary family's metadata: summaries come only from collectors
+    /// registered by hand.
+    fn summary_family(&mut self, name: &str, help: &str);
+
+    /// A summary's series.
+    fn summary(&mut self, name: &str, labels: &str, quantiles: &[(f64, f64)], count: u64, sum: f64);
+
+    /// After the last family.
+    fn end(&mut self);
+}
+
+/// The base unit a family's name ends in (a counter's before `_total`), which
+/// OpenMetrics declares in a `# UNIT` line.
+fn unit_of(name: &str, kind: MetricKind) -> Option<&'static str> {
+    /// The base units metricate's naming rules know (the macros' `BASE_UNITS`).
+    const UNITS: &[&str] = &[
+        "seconds", "bytes", "ratio", "meters", "volts", "amperes", "joules", "grams", "celsius",
+        "dollars",
+    ];
+    let stem = match kind {
+        MetricKind::Counter => name.strip_suffix("_total")?,
+        _ => name,
+    };
+    UNITS.iter().copied().find(|unit| {
+        stem.strip_suffix(unit)
+            .is_some_and(|rest| rest.ends_with('_'))
+    })
+}
+
+/// Writes every family: the hub's (computed ones read first, outside the
+/// hub's lock; one whose callback failed is left out of this scrape), then the
+/// registry's `others`, whose names metricate does not use.
+pub(crate) fn write_all<W: Writer>(writer: &mut W, others: &[prometheus::proto::MetricFamily]) {
+    let computed = crate::computed::read_all();
+    {
+        let families = families::families();
+        for (name, family) in families.iter() {
+            if families::is_taken(name) {
+                continue;
+            }
+            let unit = unit_of(name, family.kind);
+            if family.computed.is_some() {
+                let Some(readings) = computed.get(name).filter(|readings| !readings.is_empty())
+                else {
+                    continue;
+                };
+                writer.family(name, family.kind, &family.help, unit);
+                for (values, value) in readings {
+                    let labels = families::labels_text(&family.label_names, values);
+                    writer.number(name, family.kind, &labels, *value, None);
+                }
+                continue;
+            }
+            if family.series.is_empty() {
+                continue;
+            }
+            writer.family(name, family.kind, &family.help, unit);
+            for series in &family.series {
+                write_series(writer, name, family.kind, &family.bounds, series);
+            }
+        }
+    }
+    registry::write_gathered(writer, others);
+    writer.end();
+}
+
+fn write_series<W: Writer>(
+    writer: &mut W,
+    name: &str,
+    kind: MetricKind,
+    bounds: &[f64],
+    series: &Series,
+) {
+    let labels = series.labels.as_str();
+    let created = Some(series.created);
+    if !series.more.is_empty() {
+        match series.value() {
+            Value::Number(number) => writer.number(name, kind, labels, number, created),
+            Value::Histogram { buckets, sum } => writer.histogram(
+                name,
+                labels,
+                bounds,
+                &|bucket| buckets.get(bucket).copied().unwrap_or(0),
+                sum,
+                created,
+            ),
+        }
+        return;
+    }
+    // One source: read its cells straight into the output, with no `Value`.
+    match series.source {
+        Source::Ticks {
+            arena,
+            cells,
+            ticks_per_second,
+        } => {
+            let sum = arena.total(cells.sum()) as f64 / ticks_per_second;
+            let count = |bucket| arena.total(cells.bucket(bucket));
+            writer.histogram(name, labels, bounds, &count, sum, created);
+        }
+        Source::Values { arena, cells } => {
+            let sum = arena.total_f64(cells.sum());
+            let count = |bucket| arena.total(cells.bucket(bucket));
+            writer.histogram(name, labels, bounds, &count, sum, created);
+        }
+        source => {
+            if let Value::Number(number) = source.value() {
+                writer.number(name, kind, labels, number, created);
+            }
+        }
+    }
+}
+
+/// Every family in `format`.
+pub(crate) fn render(format: Format, others: &[prometheus::proto::MetricFamily]) -> Vec<u8> {
+    match format {
+        Format::Text => {
+            let mut writer = text::TextWriter::default();
+            write_all(&mut writer, others);
+            writer.into_bytes()
+        }
+        Format::OpenMetrics => {
+            let mut writer = openmetrics::OpenMetricsWriter::default();
+            write_all(&mut writer, others);
+            writer.into_bytes()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_are_the_base_unit_the_name_ends_in() {
+        assert_eq!(
+            unit_of("cv_parse_duration_seconds", MetricKind::Histogram),
+            Some("seconds")
+        );
+        assert_eq!(
+            unit_of("ai_match_cost_dollars_total", MetricKind::Counter),
+            Some("dollars")
+        );
+        assert_eq!(unit_of("cv_parse_errors_total", MetricKind::Counter), None);
+        assert_eq!(
+            unit_of("http_request_size_bytes", MetricKind::Histogram),
+            Some("bytes")
+        );
+        assert_eq!(unit_of("seconds", MetricKind::Gauge), None);
+    }
+
+    #[test]
+    fn negotiation_honours_quality() {
+        assert_eq!(Format::negotiate(""), Format::Text);
+        assert_eq!(
+            Format::negotiate("application/openmetrics-text;q=0.2, text/plain;q=0.9"),
+            Format::Text
+        );
+        assert_eq!(
+            Format::negotiate("application/openmetrics-text; version=1.0.0; charset=utf-8,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"),
+            Format::OpenMetrics
+        );
+        assert_eq!(
+            Format::negotiate("application/openmetrics-text;q=0"),
+            Format::Text
+        );
+    }
+}

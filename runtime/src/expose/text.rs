@@ -1,0 +1,167 @@
+//! The Prometheus text format 0.0.4.
+
+use super::Writer;
+use crate::catalog::MetricKind;
+use std::fmt::Write as _;
+
+/// `\`, `"` and newlines escaped, as a label value in the text formats.
+pub(crate) fn escape_label_value(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// `\` and newlines escaped, as a HELP text in the 0.0.4 format.
+fn escape_help(help: &str) -> String {
+    help.replace('\\', "\\\\").replace('\n', "\\n")
+}
+
+/// One sample line: `name{labels,extra} value`.
+pub(super) fn sample(
+    out: &mut String,
+    name: &str,
+    suffix: &str,
+    labels: &str,
+    extra: &str,
+    value: impl std::fmt::Display,
+) {
+    let _ = match (labels.is_empty(), extra.is_empty()) {
+        (true, true) => write!(out, "{name}{suffix} {value}"),
+        (true, false) => write!(out, "{name}{suffix}{{{extra}}} {value}"),
+        (false, true) => write!(out, "{name}{suffix}{{{labels}}} {value}"),
+        (false, false) => write!(out, "{name}{suffix}{{{labels},{extra}}} {value}"),
+    };
+}
+
+/// A float as the text formats write it: `+Inf`, `-Inf`, `NaN`, or decimal.
+pub(crate) struct Float(pub(crate) f64);
+
+impl std::fmt::Display for Float {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            value if value.is_nan() => f.write_str("NaN"),
+            value if value == f64::INFINITY => f.write_str("+Inf"),
+            value if value == f64::NEG_INFINITY => f.write_str("-Inf"),
+            value => write!(f, "{value}"),
+        }
+    }
+}
+
+/// The text format 0.0.4, into a string.
+#[derive(Default)]
+pub(super) struct TextWriter {
+    out: String,
+}
+
+impl TextWriter {
+    pub(super) fn into_bytes(self) -> Vec<u8> {
+        self.out.into_bytes()
+    }
+}
+
+impl Writer for TextWriter {
+    fn family(&mut self, name: &str, kind: MetricKind, help: &str, _unit: Option<&str>) {
+        let _ = writeln!(self.out, "# HELP {name} {}", escape_help(help));
+        let _ = writeln!(self.out, "# TYPE {name} {kind}");
+    }
+
+    fn number(
+        &mut self,
+        name: &str,
+        _kind: MetricKind,
+        labels: &str,
+        value: f64,
+        _created: Option<f64>,
+    ) {
+        sample(&mut self.out, name, "", labels, "", Float(value));
+        self.out.push('\n');
+    }
+
+    fn histogram(
+        &mut self,
+        name: &str,
+        labels: &str,
+        bounds: &[f64],
+        count: &dyn Fn(usize) -> u64,
+        sum: f64,
+        _created: Option<f64>,
+    ) {
+        let out = &mut self.out;
+        let mut cumulative = 0u64;
+        let mut le = String::new();
+        for (index, bound) in bounds.iter().enumerate() {
+            cumulative = cumulative.wrapping_add(count(index));
+            le.clear();
+            let _ = write!(le, "le=\"{}\"", Float(*bound));
+            sample(out, name, "_bucket", labels, &le, cumulative);
+            out.push('\n');
+        }
+        cumulative = cumulative.wrapping_add(count(bounds.len()));
+        sample(out, name, "_bucket", labels, "le=\"+Inf\"", cumulative);
+        out.push('\n');
+        sample(out, name, "_sum", labels, "", Float(sum));
+        out.push('\n');
+        sample(out, name, "_count", labels, "", cumulative);
+        out.push('\n');
+    }
+
+    fn summary_family(&mut self, name: &str, help: &str) {
+        let _ = writeln!(self.out, "# HELP {name} {}", escape_help(help));
+        let _ = writeln!(self.out, "# TYPE {name} summary");
+    }
+
+    fn summary(
+        &mut self,
+        name: &str,
+        labels: &str,
+        quantiles: &[(f64, f64)],
+        count: u64,
+        sum: f64,
+    ) {
+        let out = &mut self.out;
+        for (quantile, value) in quantiles {
+            let extra = format!("quantile=\"{}\"", Float(*quantile));
+            sample(out, name, "", labels, &extra, Float(*value));
+            out.push('\n');
+        }
+        sample(out, name, "_sum", labels, "", Float(sum));
+        out.push('\n');
+        sample(out, name, "_count", labels, "", count);
+        out.push('\n');
+    }
+
+    fn end(&mut self) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_and_escapes() {
+        assert_eq!(Float(f64::INFINITY).to_string(), "+Inf");
+        assert_eq!(Float(0.25).to_string(), "0.25");
+        assert_eq!(Float(3.0).to_string(), "3");
+        assert_eq!(Float(f64::NAN).to_string(), "NaN");
+        assert_eq!(escape_label_value("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+        assert_eq!(escape_help("x\\y\nz"), "x\\\\y\\nz");
+    }
+
+    #[test]
+    fn a_histogram_is_cumulative_with_inf_equal_to_count() {
+        let mut writer = TextWriter::default();
+        writer.histogram(
+            "x_seconds",
+            "a=\"b\"",
+            &[0.1, 1.0],
+            &|bucket| [2, 3, 1][bucket],
+            4.5,
+            None,
+        );
+        assert_eq!(
+            String::from_utf8(writer.into_bytes()).unwrap(),
+            "x_seconds_bucket{a=\"b\",le=\"0.1\"} 2\nx_seconds_bucket{a=\"b\",le=\"1\"} 5\nx_seconds_bucket{a=\"b\",le=\"+Inf\"} 6\nx_seconds_sum{a=\"b\"} 4.5\nx_seconds_count{a=\"b\"} 6\n"
+        );
+    }
+}
