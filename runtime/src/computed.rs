@@ -115,7 +115,14 @@ pub(crate) fn declare(computed: Computed, read: Read) -> Result<(), Problem> {
     });
     let arena = Arena::leaked(1);
     if let Some(failures) = failures {
-        failures.export(&[computed.name], Source::Count { arena, word: 0 });
+        failures.export(
+            &[computed.name],
+            Source::Count {
+                arena,
+                word: 0,
+                exemplar: None,
+            },
+        );
     }
     FAILURE_CELLS
         .lock()

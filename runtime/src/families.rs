@@ -4,6 +4,7 @@
 
 use crate::arena::{Arena, HistogramCells};
 use crate::catalog::{Conflict, MetricKind, SiteInfo};
+use crate::exemplars::ExemplarCells;
 use crate::problems::{self, Problem};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -68,19 +69,25 @@ pub(crate) struct Declaration<'a> {
 /// Where a series' value is read from.
 #[derive(Clone, Copy)]
 pub(crate) enum Source {
-    /// An integer counter.
-    Count { arena: &'static Arena, word: usize },
+    /// An integer counter, with its exemplar when it has one.
+    Count {
+        arena: &'static Arena,
+        word: usize,
+        exemplar: Option<ExemplarCells>,
+    },
     /// An integer gauge moved by increments and decrements.
     Level { arena: &'static Arena, word: usize },
     /// A float counter.
     FloatCount { arena: &'static Arena, word: usize },
     /// A float gauge that is set: one cell, not one per slot.
     Cell { cell: &'static AtomicU64 },
-    /// A histogram of durations, its sum in clock ticks.
+    /// A histogram of durations, its sum in clock ticks; with an exemplar per
+    /// bucket when it has them.
     Ticks {
         arena: &'static Arena,
         cells: HistogramCells,
         ticks_per_second: f64,
+        exemplars: Option<ExemplarCells>,
     },
     /// A histogram of values, its sum a float.
     Values {
@@ -102,7 +109,7 @@ pub(crate) enum Value {
 impl Source {
     pub(crate) fn value(self) -> Value {
         match self {
-            Source::Count { arena, word } => Value::Number(arena.total(word) as f64),
+            Source::Count { arena, word, .. } => Value::Number(arena.total(word) as f64),
             Source::Level { arena, word } => Value::Number(arena.total(word) as i64 as f64),
             Source::FloatCount { arena, word } => Value::Number(arena.total_f64(word)),
             Source::Cell { cell } => Value::Number(f64::from_bits(cell.load(Relaxed))),
@@ -110,6 +117,7 @@ impl Source {
                 arena,
                 cells,
                 ticks_per_second,
+                ..
             } => Value::Histogram {
                 buckets: cells.counts(arena).collect(),
                 sum: arena.total(cells.sum()) as f64 / ticks_per_second,

@@ -41,6 +41,7 @@ mod catalog;
 mod clock;
 mod codegen;
 mod computed;
+pub mod exemplars;
 mod expose;
 mod families;
 #[cfg(feature = "axum")]

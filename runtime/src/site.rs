@@ -4,6 +4,7 @@
 use crate::arena::{bucket_of, Arena, HistogramCells};
 use crate::catalog::{MetricKind, SiteInfo};
 use crate::clock;
+use crate::exemplars::{self, ExemplarCells, Exemplars};
 use crate::families::{self, Declaration, Joined, Shape, Source};
 use crate::instances::Instances;
 use crate::slots::{self, Slot};
@@ -265,6 +266,11 @@ pub struct Table {
     error_count: usize,
     panic_index: usize,
     cancelled_index: Option<usize>,
+    /// The latest exemplar of each histogram bucket and error series: per row,
+    /// the buckets (`+Inf` last), then the `error_type` values.
+    exemplars: &'static Exemplars,
+    exemplars_per_row: usize,
+    ticks_per_second: f64,
 }
 
 /// Where each outcome's cell sits among the `calls` cells.
@@ -329,6 +335,19 @@ impl Table {
             first,
             bounds: bounds.len(),
         });
+        let bucket_exemplars = if desc.histogram.is_some() {
+            bounds.len() + 1
+        } else {
+            0
+        };
+        let error_exemplars = if desc.errors.is_some() {
+            error_types.len()
+        } else {
+            0
+        };
+        let exemplars_per_row = bucket_exemplars + error_exemplars;
+        let exemplars: &'static Exemplars =
+            Box::leak(Box::new(Exemplars::new(rows * exemplars_per_row)));
 
         let site = desc.site_info();
         let mut joined: [Option<Joined>; 4] = [None, None, None, None];
@@ -366,6 +385,10 @@ impl Table {
                             ..cells
                         },
                         ticks_per_second: calibration.ticks_per_second,
+                        exemplars: Some(ExemplarCells {
+                            exemplars,
+                            first: row * exemplars_per_row,
+                        }),
                     },
                 );
             }
@@ -378,6 +401,7 @@ impl Table {
                             Source::Count {
                                 arena,
                                 word: base + first + index,
+                                exemplar: None,
                             },
                         );
                         values.pop();
@@ -388,6 +412,7 @@ impl Table {
                         Source::Count {
                             arena,
                             word: base + first,
+                            exemplar: None,
                         },
                     );
                 }
@@ -409,6 +434,10 @@ impl Table {
                         Source::Count {
                             arena,
                             word: base + first + index,
+                            exemplar: Some(ExemplarCells {
+                                exemplars,
+                                first: row * exemplars_per_row + bucket_exemplars + index,
+                            }),
                         },
                     );
                     values.pop();
@@ -439,6 +468,9 @@ impl Table {
             error_count: error_types.len(),
             panic_index: position(&error_types, PANIC).unwrap_or(0),
             cancelled_index: position(&error_types, CANCELLED),
+            exemplars,
+            exemplars_per_row,
+            ticks_per_second: calibration.ticks_per_second,
         }
     }
 
@@ -447,10 +479,17 @@ impl Table {
     fn end(&self, row: usize, ending: Ending) {
         let slot = slots::current_slot();
         let base = row * self.width;
+        let trace = exemplars::current_trace();
+        let exemplars_base = row * self.exemplars_per_row;
         if let (Ending::Returned { ticks, .. }, Some((cells, bounds))) = (ending, &self.histogram) {
-            self.arena
-                .add(slot, base + cells.bucket(bucket_of(bounds, ticks)), 1);
+            let bucket = bucket_of(bounds, ticks);
+            self.arena.add(slot, base + cells.bucket(bucket), 1);
             self.arena.add(slot, base + cells.sum(), ticks);
+            if let Some(trace) = trace {
+                let seconds = ticks as f64 / self.ticks_per_second;
+                self.exemplars
+                    .record(exemplars_base + bucket, trace, seconds);
+            }
         }
         if let Some(first) = self.calls {
             let cell = match (self.outcomes, ending) {
@@ -474,6 +513,14 @@ impl Table {
             };
             if let Some(index) = index {
                 self.arena.add(slot, base + first + index, 1);
+                if let Some(trace) = trace {
+                    let buckets = self
+                        .histogram
+                        .as_ref()
+                        .map_or(0, |(cells, _)| cells.bounds + 1);
+                    self.exemplars
+                        .record(exemplars_base + buckets + index, trace, 1.0);
+                }
             }
         }
         if let Some(word) = self.in_flight {

@@ -8,6 +8,7 @@ mod registry;
 mod text;
 
 use crate::catalog::MetricKind;
+use crate::exemplars::Exemplar;
 use crate::families::{self, Series, Source, Value};
 
 pub(crate) use text::escape_label_value;
@@ -79,28 +80,11 @@ pub(crate) trait Writer {
     fn family(&mut self, name: &str, kind: MetricKind, help: &str, unit: Option<&str>);
 
     /// A counter's or gauge's sample. `created`: when the series began, in
-    /// seconds since the epoch.
-    fn number(
-        &mut self,
-        name: &str,
-        kind: MetricKind,
-        labels: &str,
-        value: f64,
-        created: Option<f64>,
-    );
+    /// seconds since the epoch; `exemplar`: a counter's latest.
+    fn number(&mut self, name: &str, kind: MetricKind, labels: &str, value: Number);
 
-    /// A histogram's series: `count(b)` is the number in bucket `b` (not
-    /// cumulative), `+Inf` being bucket `bounds.len()`.
-    #[allow(clippy::too_many_arguments)]
-    fn histogram(
-        &mut self,
-        name: &str,
-        labels: &str,
-        bounds: &[f64],
-        count: &dyn Fn(usize) -> u64,
-        sum: f64,
-        created: Option<f64>,
-    );
+    /// A histogram's series. See [`Buckets`].
+    fn histogram(&mut self, name: &str, labels: &str, buckets: Buckets<'_>);
 
     /// A summary family's metadata: summaries come only from collectors
     /// registered by hand.
@@ -111,6 +95,37 @@ pub(crate) trait Writer {
 
     /// After the last family.
     fn end(&mut self);
+}
+
+/// A counter's or gauge's value, with what OpenMetrics adds to it.
+#[derive(Clone, Copy)]
+pub(crate) struct Number {
+    pub(crate) value: f64,
+    /// When the series began, in seconds since the epoch.
+    pub(crate) created: Option<f64>,
+    /// A counter's latest exemplar.
+    pub(crate) exemplar: Option<Exemplar>,
+}
+
+impl Number {
+    pub(crate) fn plain(value: f64) -> Number {
+        Number {
+            value,
+            created: None,
+            exemplar: None,
+        }
+    }
+}
+
+/// A histogram series' values: `count(b)` is the number in bucket `b` (not
+/// cumulative), `+Inf` being bucket `bounds.len()`; `exemplar(b)` the latest
+/// exemplar of bucket `b`.
+pub(crate) struct Buckets<'a> {
+    pub(crate) bounds: &'a [f64],
+    pub(crate) count: &'a dyn Fn(usize) -> u64,
+    pub(crate) sum: f64,
+    pub(crate) created: Option<f64>,
+    pub(crate) exemplar: &'a dyn Fn(usize) -> Option<Exemplar>,
 }
 
 /// The base unit a family's name ends in (a counter's before `_total`), which
@@ -151,7 +166,7 @@ pub(crate) fn write_all<W: Writer>(writer: &mut W, others: &[prometheus::proto::
                 writer.family(name, family.kind, &family.help, unit);
                 for (values, value) in readings {
                     let labels = families::labels_text(&family.label_names, values);
-                    writer.number(name, family.kind, &labels, *value, None);
+                    writer.number(name, family.kind, &labels, Number::plain(*value));
                 }
                 continue;
             }
@@ -177,17 +192,36 @@ fn write_series<W: Writer>(
 ) {
     let labels = series.labels.as_str();
     let created = Some(series.created);
+    let no_exemplar = |_| None;
     if !series.more.is_empty() {
         match series.value() {
-            Value::Number(number) => writer.number(name, kind, labels, number, created),
-            Value::Histogram { buckets, sum } => writer.histogram(
-                name,
-                labels,
-                bounds,
-                &|bucket| buckets.get(bucket).copied().unwrap_or(0),
-                sum,
-                created,
-            ),
+            Value::Number(value) => {
+                let exemplar = match series.source {
+                    Source::Count { exemplar, .. } => exemplar.and_then(|cells| cells.get(0)),
+                    _ => None,
+                };
+                writer.number(
+                    name,
+                    kind,
+                    labels,
+                    Number {
+                        value,
+                        created,
+                        exemplar,
+                    },
+                );
+            }
+            Value::Histogram { buckets, sum } => {
+                let count = |bucket| buckets.get(bucket).copied().unwrap_or(0);
+                let buckets = Buckets {
+                    bounds,
+                    count: &count,
+                    sum,
+                    created,
+                    exemplar: &no_exemplar,
+                };
+                writer.histogram(name, labels, buckets);
+            }
         }
         return;
     }
@@ -197,19 +231,48 @@ fn write_series<W: Writer>(
             arena,
             cells,
             ticks_per_second,
+            exemplars,
         } => {
             let sum = arena.total(cells.sum()) as f64 / ticks_per_second;
             let count = |bucket| arena.total(cells.bucket(bucket));
-            writer.histogram(name, labels, bounds, &count, sum, created);
+            let exemplar = |bucket| exemplars.and_then(|cells| cells.get(bucket));
+            let buckets = Buckets {
+                bounds,
+                count: &count,
+                sum,
+                created,
+                exemplar: &exemplar,
+            };
+            writer.histogram(name, labels, buckets);
         }
         Source::Values { arena, cells } => {
             let sum = arena.total_f64(cells.sum());
             let count = |bucket| arena.total(cells.bucket(bucket));
-            writer.histogram(name, labels, bounds, &count, sum, created);
+            let buckets = Buckets {
+                bounds,
+                count: &count,
+                sum,
+                created,
+                exemplar: &no_exemplar,
+            };
+            writer.histogram(name, labels, buckets);
         }
         source => {
-            if let Value::Number(number) = source.value() {
-                writer.number(name, kind, labels, number, created);
+            if let Value::Number(value) = source.value() {
+                let exemplar = match source {
+                    Source::Count { exemplar, .. } => exemplar.and_then(|cells| cells.get(0)),
+                    _ => None,
+                };
+                writer.number(
+                    name,
+                    kind,
+                    labels,
+                    Number {
+                        value,
+                        created,
+                        exemplar,
+                    },
+                );
             }
         }
     }

@@ -1,10 +1,12 @@
 //! OpenMetrics 1.0 text: a counter's family is named without `_total` and its
 //! samples with it; counters and histograms carry `_created`; units are
-//! declared in `# UNIT` lines; the exposition ends with `# EOF`.
+//! declared in `# UNIT` lines; buckets and counters carry their exemplars;
+//! the exposition ends with `# EOF`.
 
 use super::text::{sample, Float};
-use super::Writer;
+use super::{Buckets, Number, Writer};
 use crate::catalog::MetricKind;
+use crate::exemplars::Exemplar;
 use std::fmt::Write as _;
 
 /// `\`, `"` and newlines escaped, as OpenMetrics writes a HELP text.
@@ -12,6 +14,19 @@ fn escape_help(help: &str) -> String {
     help.replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
+}
+
+/// ` # {trace_id="..."} value timestamp` at the end of a sample line.
+fn write_exemplar(out: &mut String, exemplar: Option<Exemplar>) {
+    if let Some(exemplar) = exemplar {
+        let _ = write!(
+            out,
+            " # {{trace_id=\"{}\"}} {} {}",
+            exemplar.trace,
+            Float(exemplar.value),
+            Float(exemplar.timestamp)
+        );
+    }
 }
 
 /// OpenMetrics text, into a string.
@@ -58,37 +73,37 @@ impl Writer for OpenMetricsWriter {
         let _ = writeln!(self.out, "# HELP {family} {}", escape_help(help));
     }
 
-    fn number(
-        &mut self,
-        name: &str,
-        kind: MetricKind,
-        labels: &str,
-        value: f64,
-        created: Option<f64>,
-    ) {
+    fn number(&mut self, name: &str, kind: MetricKind, labels: &str, number: Number) {
         match kind {
             MetricKind::Counter => {
                 let family = counter_family(name);
-                sample(&mut self.out, family, "_total", labels, "", Float(value));
+                sample(
+                    &mut self.out,
+                    family,
+                    "_total",
+                    labels,
+                    "",
+                    Float(number.value),
+                );
+                write_exemplar(&mut self.out, number.exemplar);
                 self.out.push('\n');
-                self.created(family, labels, created);
+                self.created(family, labels, number.created);
             }
             _ => {
-                sample(&mut self.out, name, "", labels, "", Float(value));
+                sample(&mut self.out, name, "", labels, "", Float(number.value));
                 self.out.push('\n');
             }
         }
     }
 
-    fn histogram(
-        &mut self,
-        name: &str,
-        labels: &str,
-        bounds: &[f64],
-        count: &dyn Fn(usize) -> u64,
-        sum: f64,
-        created: Option<f64>,
-    ) {
+    fn histogram(&mut self, name: &str, labels: &str, buckets: Buckets<'_>) {
+        let Buckets {
+            bounds,
+            count,
+            sum,
+            created,
+            exemplar,
+        } = buckets;
         let mut cumulative = 0u64;
         let mut le = String::new();
         for (index, bound) in bounds.iter().enumerate() {
@@ -96,6 +111,7 @@ impl Writer for OpenMetricsWriter {
             le.clear();
             let _ = write!(le, "le=\"{}\"", Float(*bound));
             sample(&mut self.out, name, "_bucket", labels, &le, cumulative);
+            write_exemplar(&mut self.out, exemplar(index));
             self.out.push('\n');
         }
         cumulative = cumulative.wrapping_add(count(bounds.len()));
@@ -107,6 +123,7 @@ impl Writer for OpenMetricsWriter {
             "le=\"+Inf\"",
             cumulative,
         );
+        write_exemplar(&mut self.out, exemplar(bounds.len()));
         self.out.push('\n');
         sample(&mut self.out, name, "_count", labels, "", cumulative);
         self.out.push('\n');
@@ -147,9 +164,10 @@ impl Writer for OpenMetricsWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exemplars::TraceId;
 
     #[test]
-    fn counters_are_named_without_total_and_carry_created() {
+    fn counters_are_named_without_total_and_carry_created_and_exemplars() {
         let mut writer = OpenMetricsWriter::default();
         writer.family(
             "jobs_cost_dollars_total",
@@ -157,17 +175,25 @@ mod tests {
             "Cost \"in\" dollars.",
             Some("dollars"),
         );
+        let number = Number {
+            value: 1.5,
+            created: Some(1700000000.25),
+            exemplar: Some(Exemplar {
+                trace: TraceId(0xabc),
+                value: 1.0,
+                timestamp: 1700000001.5,
+            }),
+        };
         writer.number(
             "jobs_cost_dollars_total",
             MetricKind::Counter,
             "model=\"v3\"",
-            1.5,
-            Some(1700000000.25),
+            number,
         );
         writer.end();
         assert_eq!(
             String::from_utf8(writer.into_bytes()).unwrap(),
-            "# TYPE jobs_cost_dollars counter\n# UNIT jobs_cost_dollars dollars\n# HELP jobs_cost_dollars Cost \\\"in\\\" dollars.\njobs_cost_dollars_total{model=\"v3\"} 1.5\njobs_cost_dollars_created{model=\"v3\"} 1700000000.25\n# EOF\n"
+            "# TYPE jobs_cost_dollars counter\n# UNIT jobs_cost_dollars dollars\n# HELP jobs_cost_dollars Cost \\\"in\\\" dollars.\njobs_cost_dollars_total{model=\"v3\"} 1.5 # {trace_id=\"00000000000000000000000000000abc\"} 1 1700000001.5\njobs_cost_dollars_created{model=\"v3\"} 1700000000.25\n# EOF\n"
         );
     }
 }

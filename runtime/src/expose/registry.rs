@@ -1,7 +1,7 @@
 //! Families gathered from collectors registered by hand in
 //! [`registry()`](crate::registry), written through the same [`Writer`]s.
 
-use super::Writer;
+use super::{Buckets, Number, Writer};
 use crate::catalog::MetricKind;
 use crate::families::labels_text;
 use prometheus::proto::{MetricFamily, MetricType};
@@ -27,7 +27,12 @@ pub(super) fn write_gathered<W: Writer>(writer: &mut W, gathered: &[MetricFamily
             let labels = labels_text(&names, &values);
             match family.get_field_type() {
                 MetricType::COUNTER => {
-                    writer.number(name, kind, &labels, metric.get_counter().get_value(), None);
+                    writer.number(
+                        name,
+                        kind,
+                        &labels,
+                        Number::plain(metric.get_counter().get_value()),
+                    );
                 }
                 MetricType::HISTOGRAM => {
                     let histogram = metric.get_histogram();
@@ -48,14 +53,14 @@ pub(super) fn write_gathered<W: Writer>(writer: &mut W, gathered: &[MetricFamily
                         let below = index.checked_sub(1).map_or(0, cumulative);
                         cumulative(index).saturating_sub(below)
                     };
-                    writer.histogram(
-                        name,
-                        &labels,
-                        &bounds,
-                        &count,
-                        histogram.get_sample_sum(),
-                        None,
-                    );
+                    let buckets = Buckets {
+                        bounds: &bounds,
+                        count: &count,
+                        sum: histogram.get_sample_sum(),
+                        created: None,
+                        exemplar: &|_| None,
+                    };
+                    writer.histogram(name, &labels, buckets);
                 }
                 MetricType::SUMMARY => {
                     let summary = metric.get_summary();
@@ -73,7 +78,12 @@ pub(super) fn write_gathered<W: Writer>(writer: &mut W, gathered: &[MetricFamily
                     );
                 }
                 // The `prometheus` crate makes no untyped metrics: gauges remain.
-                _ => writer.number(name, kind, &labels, metric.get_gauge().get_value(), None),
+                _ => writer.number(
+                    name,
+                    kind,
+                    &labels,
+                    Number::plain(metric.get_gauge().get_value()),
+                ),
             }
         }
     }

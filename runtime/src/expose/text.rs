@@ -1,6 +1,6 @@
 //! The Prometheus text format 0.0.4.
 
-use super::Writer;
+use super::{Buckets, Number, Writer};
 use crate::catalog::MetricKind;
 use std::fmt::Write as _;
 
@@ -66,27 +66,15 @@ impl Writer for TextWriter {
         let _ = writeln!(self.out, "# TYPE {name} {kind}");
     }
 
-    fn number(
-        &mut self,
-        name: &str,
-        _kind: MetricKind,
-        labels: &str,
-        value: f64,
-        _created: Option<f64>,
-    ) {
-        sample(&mut self.out, name, "", labels, "", Float(value));
+    fn number(&mut self, name: &str, _kind: MetricKind, labels: &str, number: Number) {
+        sample(&mut self.out, name, "", labels, "", Float(number.value));
         self.out.push('\n');
     }
 
-    fn histogram(
-        &mut self,
-        name: &str,
-        labels: &str,
-        bounds: &[f64],
-        count: &dyn Fn(usize) -> u64,
-        sum: f64,
-        _created: Option<f64>,
-    ) {
+    fn histogram(&mut self, name: &str, labels: &str, buckets: Buckets<'_>) {
+        let Buckets {
+            bounds, count, sum, ..
+        } = buckets;
         let out = &mut self.out;
         let mut cumulative = 0u64;
         let mut le = String::new();
@@ -151,14 +139,14 @@ mod tests {
     #[test]
     fn a_histogram_is_cumulative_with_inf_equal_to_count() {
         let mut writer = TextWriter::default();
-        writer.histogram(
-            "x_seconds",
-            "a=\"b\"",
-            &[0.1, 1.0],
-            &|bucket| [2, 3, 1][bucket],
-            4.5,
-            None,
-        );
+        let buckets = Buckets {
+            bounds: &[0.1, 1.0],
+            count: &|bucket| [2, 3, 1][bucket],
+            sum: 4.5,
+            created: None,
+            exemplar: &|_| None,
+        };
+        writer.histogram("x_seconds", "a=\"b\"", buckets);
         assert_eq!(
             String::from_utf8(writer.into_bytes()).unwrap(),
             "x_seconds_bucket{a=\"b\",le=\"0.1\"} 2\nx_seconds_bucket{a=\"b\",le=\"1\"} 5\nx_seconds_bucket{a=\"b\",le=\"+Inf\"} 6\nx_seconds_sum{a=\"b\"} 4.5\nx_seconds_count{a=\"b\"} 6\n"

@@ -272,6 +272,7 @@ impl Row {
                         arena,
                         cells: DURATION,
                         ticks_per_second,
+                        exemplars: None,
                     },
                 );
             }
@@ -344,6 +345,7 @@ impl Row {
             Source::Count {
                 arena: self.arena,
                 word: STATUSES + index,
+                exemplar: None,
             },
         );
     }
@@ -356,7 +358,14 @@ impl Row {
             None => {
                 let arena = Arena::leaked(1);
                 overflow.push((status, arena));
-                self.export_count(status, Source::Count { arena, word: 0 });
+                self.export_count(
+                    status,
+                    Source::Count {
+                        arena,
+                        word: 0,
+                        exemplar: None,
+                    },
+                );
                 arena
             }
         };
