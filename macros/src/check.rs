@@ -3,7 +3,7 @@
 //! [`Checked`], everything expansion needs and all it reads.
 
 use crate::diagnostics::{backticked, Violation};
-use crate::parse::{Args, LabelArg, MetricName, ObjectiveArg, METRIC_KEYS};
+use crate::parse::{Args, LabelArg, MetricName, NativeArg, ObjectiveArg, METRIC_KEYS};
 use crate::rules::{self, Measure, MetricKind, DEFAULT_MAX_SERIES};
 use crate::signature::{
     self, field_path, generic_names, readable_names, value_root, with_static_lifetimes, BodyKind,
@@ -26,6 +26,8 @@ pub(crate) struct Checked<'a> {
     /// The HELP text: `help = ".."`, else the doc comment's first paragraph.
     pub(crate) help: String,
     pub(crate) objective: Option<Objective>,
+    /// The native histogram's schema, when the histogram is also native.
+    pub(crate) native_schema: Option<i8>,
 }
 
 /// A checked `objective(...)`: ratios and seconds.
@@ -163,6 +165,10 @@ pub(crate) fn check<'a>(
         .objective
         .as_ref()
         .and_then(|objective| check_objective(args, objective, &mut errors));
+    let native_schema = args
+        .native
+        .as_ref()
+        .and_then(|native| check_native(args, native, &mut errors));
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -181,7 +187,32 @@ pub(crate) fn check<'a>(
         returns_result: args.errors.is_some() || produced.is_some_and(signature::looks_like_result),
         help: help_text(args, func),
         objective,
+        native_schema,
     })
+}
+
+/// `native(schema = N)`: on a histogram, with a schema metricate records.
+fn check_native(args: &Args, native: &NativeArg, errors: &mut Vec<syn::Error>) -> Option<i8> {
+    if args.histogram.is_none() {
+        errors.push(
+            Violation::new(
+                "`native` makes the call's duration histogram a native histogram too",
+                Some("add `histogram = \"..._seconds\"` or remove `native`".to_owned()),
+            )
+            .at(native.key.span()),
+        );
+        return None;
+    }
+    let Some((lit, schema)) = &native.schema else {
+        return Some(rules::DEFAULT_NATIVE_SCHEMA);
+    };
+    match rules::native_schema(*schema) {
+        Ok(schema) => Some(schema),
+        Err(violation) => {
+            errors.push(violation.at(lit.span()));
+            None
+        }
+    }
 }
 
 /// The objective's values, each checked where it is written: a duration that

@@ -326,6 +326,10 @@ fn site_init(checked: &Checked<'_>) -> TokenStream {
     let is_async = checked.body != BodyKind::Sync;
     let returns_result = checked.returns_result;
     let first_use_fix = first_use_fix(checked);
+    let native_schema = match checked.native_schema {
+        Some(schema) => quote!(::core::option::Option::Some(#schema)),
+        None => quote!(::core::option::Option::None),
+    };
     let objective = match &checked.objective {
         None => quote!(::core::option::Option::None),
         Some(objective) => {
@@ -385,6 +389,7 @@ fn site_init(checked: &Checked<'_>) -> TokenStream {
             returns_result: #returns_result,
             first_use_fix: #first_use_fix,
             objective: #objective,
+            native_schema: #native_schema,
         }, #label_values, #error_values)
     }
 }

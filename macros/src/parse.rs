@@ -23,6 +23,7 @@ pub(crate) const KEYS: &[&str] = &[
     "error_type",
     "outcome",
     "objective",
+    "native",
 ];
 
 /// The keys of `objective(...)`.
@@ -88,6 +89,14 @@ pub(crate) struct Args {
     /// The name of the label that splits `calls` by how each call ended.
     pub(crate) outcome: Option<LitStr>,
     pub(crate) objective: Option<ObjectiveArg>,
+    /// `native(schema = N)`: the histogram is also a native histogram.
+    pub(crate) native: Option<NativeArg>,
+}
+
+/// `native(schema = 3)`, or `native()` for the default schema.
+pub(crate) struct NativeArg {
+    pub(crate) key: Ident,
+    pub(crate) schema: Option<(LitInt, i64)>,
 }
 
 /// `objective(latency = "2s", percentile = 95, success = "99.5%")`: what the
@@ -161,6 +170,34 @@ fn parse_item(input: ParseStream<'_>, args: &mut Args) -> syn::Result<()> {
         "objective" => {
             let objective = parse_objective(input, &key)?;
             set_once(&mut args.objective, &key, objective)
+        }
+        "native" => {
+            let content;
+            syn::parenthesized!(content in input);
+            let schema = if content.is_empty() {
+                None
+            } else {
+                let name = Ident::parse_any(&content)?;
+                if name != "schema" {
+                    return Err(syn::Error::new(
+                        name.span(),
+                        format!("unknown key `{name}` in `native(...)`\nhelp: the one key is `schema`: `native(schema = 3)`"),
+                    ));
+                }
+                content.parse::<Token![=]>()?;
+                let negative = content.parse::<Option<Token![-]>>()?.is_some();
+                let lit: LitInt = content.parse()?;
+                let value = lit.base10_parse::<i64>()?;
+                Some((lit, if negative { -value } else { value }))
+            };
+            set_once(
+                &mut args.native,
+                &key,
+                NativeArg {
+                    key: key.clone(),
+                    schema,
+                },
+            )
         }
         "max_series" => {
             input.parse::<Token![=]>()?;

@@ -105,6 +105,26 @@ pub(crate) const DEFAULT_DURATION_BUCKETS: &[f64] = &[
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
+/// The schema of `native()`: 8 buckets per power of two, about 4 % relative
+/// error at any latency.
+pub(crate) const DEFAULT_NATIVE_SCHEMA: i8 = 3;
+
+/// A native histogram's schema: -4 (buckets 16 powers of two wide) to 5 (32
+/// buckets per power of two); the runtime keeps the buckets dense, so finer
+/// schemas would cost too much memory per series.
+pub(crate) fn native_schema(schema: i64) -> Result<i8, Violation> {
+    match i8::try_from(schema) {
+        Ok(schema) if (-4..=5).contains(&schema) => Ok(schema),
+        _ => Err(Violation::new(
+            format!("native histogram schema `{schema}` is outside -4..=5"),
+            Some(
+                "3 (8 buckets per power of two, about 4 % relative error) suits latencies"
+                    .to_owned(),
+            ),
+        )),
+    }
+}
+
 /// The longest latency objective: an hour.
 const MAX_LATENCY_SECONDS: f64 = 3600.0;
 

@@ -121,6 +121,8 @@ pub struct FunctionInfo {
     pub labels: Vec<LabelInfo>,
     /// `objective(..)`.
     pub objective: Option<Objective>,
+    /// `native(schema = ..)`: the histogram is also a native histogram.
+    pub native_schema: Option<i8>,
 }
 
 /// A metric family and everything its declarations say about it.
@@ -360,6 +362,7 @@ impl Builder {
             outcome: desc.outcome,
             labels: labels.clone(),
             objective: desc.objective,
+            native_schema: desc.native_schema,
         });
         for (name, kind, role, _) in desc.metrics() {
             let mut labels = labels.clone();

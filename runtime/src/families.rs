@@ -5,6 +5,7 @@
 use crate::arena::{Arena, HistogramCells};
 use crate::catalog::{Conflict, MetricKind, SiteInfo};
 use crate::exemplars::ExemplarCells;
+use crate::native::NativeCells;
 use crate::problems::{self, Problem};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -88,6 +89,8 @@ pub(crate) enum Source {
         cells: HistogramCells,
         ticks_per_second: f64,
         exemplars: Option<ExemplarCells>,
+        /// Its native buckets, when it is also a native histogram.
+        native: Option<NativeCells>,
     },
     /// A histogram of values, its sum a float.
     Values {
@@ -308,6 +311,32 @@ impl Joined {
     }
 }
 
+/// The pairs of a rendered `name="value",...` label string, unescaped: what
+/// [`labels_text`] wrote, taken apart for the protobuf format.
+pub(crate) fn label_pairs(labels: &str) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    let mut chars = labels.chars();
+    loop {
+        let name: String = chars.by_ref().take_while(|c| *c != '=').collect();
+        if name.is_empty() || chars.next() != Some('"') {
+            return pairs;
+        }
+        let mut value = String::new();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.next() {
+                    Some('n') => value.push('\n'),
+                    Some(other) => value.push(other),
+                    None => {}
+                },
+                '"' => break,
+                other => value.push(other),
+            }
+        }
+        pairs.push((name.trim_start_matches(',').to_owned(), value));
+    }
+}
+
 /// The time since the epoch, in seconds.
 fn now_seconds() -> f64 {
     std::time::SystemTime::now()
@@ -425,6 +454,20 @@ pub(crate) fn is_taken(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn label_pairs_undo_labels_text() {
+        let text = labels_text(&["b", "a"], &["x\"y\\\nz", ""]);
+        assert_eq!(text, r#"a="",b="x\"y\\\nz""#);
+        assert_eq!(
+            label_pairs(&text),
+            [
+                ("a".to_owned(), String::new()),
+                ("b".to_owned(), "x\"y\\\nz".to_owned())
+            ]
+        );
+        assert!(label_pairs("").is_empty());
+    }
 
     #[test]
     fn shapes_agree_on_kind_label_names_in_any_order_and_buckets() {

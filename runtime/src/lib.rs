@@ -48,6 +48,7 @@ mod families;
 pub mod http;
 mod instances;
 mod label;
+mod native;
 #[cfg(feature = "ops")]
 pub mod ops;
 mod problems;

@@ -7,6 +7,7 @@ use crate::clock;
 use crate::exemplars::{self, ExemplarCells, Exemplars};
 use crate::families::{self, Declaration, Joined, Shape, Source};
 use crate::instances::Instances;
+use crate::native::NativeCells;
 use crate::slots::{self, Slot};
 use crate::LabelValue;
 use std::sync::OnceLock;
@@ -47,6 +48,8 @@ pub struct SiteDesc {
     pub first_use_fix: &'static str,
     /// `objective(...)`.
     pub objective: Option<crate::Objective>,
+    /// `native(schema = ..)`: the histogram is also a native histogram.
+    pub native_schema: Option<i8>,
 }
 
 /// One annotated fn: its description, its label and error values when they are
@@ -257,6 +260,8 @@ pub struct Table {
     width: usize,
     /// The histogram's cells in row 0, and its bounds in clock ticks (inclusive).
     histogram: Option<(HistogramCells, Box<[u64]>)>,
+    /// The native histogram's cells in row 0.
+    native: Option<NativeCells>,
     /// The first `calls` cell: one, or one per outcome.
     calls: Option<usize>,
     outcomes: Option<Outcomes>,
@@ -322,6 +327,8 @@ impl Table {
             desc.histogram.is_some(),
             HistogramCells::width(bounds.len()),
         );
+        let native_schema = desc.native_schema.filter(|_| desc.histogram.is_some());
+        let native_first = native_schema.and_then(|schema| take(true, NativeCells::width(schema)));
         let call_cells = if desc.outcome.is_some() {
             outcome_values.len()
         } else {
@@ -335,6 +342,9 @@ impl Table {
             first,
             bounds: bounds.len(),
         });
+        let native_cells = native_first
+            .zip(native_schema)
+            .map(|(first, schema)| NativeCells { first, schema });
         let bucket_exemplars = if desc.histogram.is_some() {
             bounds.len() + 1
         } else {
@@ -388,6 +398,10 @@ impl Table {
                         exemplars: Some(ExemplarCells {
                             exemplars,
                             first: row * exemplars_per_row,
+                        }),
+                        native: native_cells.map(|cells| NativeCells {
+                            first: base + cells.first,
+                            ..cells
                         }),
                     },
                 );
@@ -461,6 +475,7 @@ impl Table {
             rows,
             width,
             histogram: histogram_cells.map(|cells| (cells, tick_bounds)),
+            native: native_cells,
             calls,
             outcomes,
             in_flight,
@@ -485,6 +500,14 @@ impl Table {
             let bucket = bucket_of(bounds, ticks);
             self.arena.add(slot, base + cells.bucket(bucket), 1);
             self.arena.add(slot, base + cells.sum(), ticks);
+            if let Some(native) = self.native {
+                let seconds = ticks as f64 / self.ticks_per_second;
+                let row_cells = NativeCells {
+                    first: base + native.first,
+                    ..native
+                };
+                row_cells.record(self.arena, slot, seconds);
+            }
             if let Some(trace) = trace {
                 let seconds = ticks as f64 / self.ticks_per_second;
                 self.exemplars

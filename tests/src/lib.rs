@@ -1,5 +1,9 @@
 //! Helpers shared by metricate's behaviour and end-to-end tests: reading samples
-//! back out of the exposition that `metricate::render()` produces.
+//! back out of the exposition that `metricate::render()` produces, checking it
+//! with promtool and the official Python parsers, and real Prometheus and
+//! Alertmanager servers ([`servers`]).
+
+pub mod servers;
 
 /// The value of the sample `name{labels}` in `exposition`, if it is there. Label
 /// order does not matter: the exposition sorts labels by name, with a bucket's

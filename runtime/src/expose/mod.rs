@@ -4,12 +4,14 @@
 //! format says only how a family and a series look.
 
 mod openmetrics;
+mod protobuf;
 mod registry;
 mod text;
 
 use crate::catalog::MetricKind;
 use crate::exemplars::Exemplar;
 use crate::families::{self, Series, Source, Value};
+use crate::native::NativeCounts;
 
 pub(crate) use text::escape_label_value;
 
@@ -22,6 +24,11 @@ pub(crate) use text::escape_label_value;
 /// assert_eq!(Format::negotiate("application/openmetrics-text;version=1.0.0,text/plain;q=0.5"), Format::OpenMetrics);
 /// assert_eq!(Format::negotiate("text/plain"), Format::Text);
 /// assert_eq!(Format::negotiate("*/*"), Format::Text);
+/// // What Prometheus sends with native histograms enabled.
+/// assert_eq!(
+///     Format::negotiate("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,application/openmetrics-text;version=1.0.0;q=0.8,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"),
+///     Format::Protobuf
+/// );
 /// assert_eq!(Format::OpenMetrics.content_type(), "application/openmetrics-text; version=1.0.0; charset=utf-8");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -33,6 +40,9 @@ pub enum Format {
     /// OpenMetrics 1.0 text: `_created` samples, `# UNIT` lines, exemplars and
     /// a closing `# EOF`.
     OpenMetrics,
+    /// The Prometheus protobuf format (delimited `MetricFamily` messages): the
+    /// format of native histograms, and of exemplars beside them.
+    Protobuf,
 }
 
 impl Format {
@@ -41,30 +51,50 @@ impl Format {
         match self {
             Format::Text => "text/plain; version=0.0.4; charset=utf-8",
             Format::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            Format::Protobuf => {
+                "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited"
+            }
         }
     }
 
-    /// The format an `Accept` header prefers among those metricate writes:
-    /// OpenMetrics when it is accepted with a quality at least that of the text
-    /// format, else the text format.
+    /// The format an `Accept` header prefers among those metricate writes: the
+    /// one accepted with the highest quality, protobuf winning a tie over
+    /// OpenMetrics and OpenMetrics over text; the text format when nothing
+    /// else is asked for. Protobuf is taken only as Prometheus asks for it
+    /// (`proto=io.prometheus.client.MetricFamily; encoding=delimited`).
     pub fn negotiate(accept: &str) -> Format {
-        let quality = |wanted: &str| {
+        let quality = |wanted: &str, parameters: &[&str]| {
             accept
                 .split(',')
                 .filter_map(|range| {
                     let mut parts = range.split(';').map(str::trim);
                     let media = parts.next()?.to_ascii_lowercase();
+                    let parts: Vec<String> = parts.map(|part| part.replace(' ', "")).collect();
                     let q = parts
+                        .iter()
                         .filter_map(|parameter| parameter.strip_prefix("q="))
                         .find_map(|q| q.parse::<f32>().ok())
                         .unwrap_or(1.0);
-                    (media == wanted).then_some(q)
+                    let matches = media == wanted
+                        && parameters
+                            .iter()
+                            .all(|parameter| parts.iter().any(|part| part == parameter));
+                    matches.then_some(q)
                 })
                 .fold(0.0_f32, f32::max)
         };
-        let openmetrics = quality("application/openmetrics-text");
-        let text = quality("text/plain").max(quality("*/*"));
-        if openmetrics > 0.0 && openmetrics >= text {
+        let protobuf = quality(
+            "application/vnd.google.protobuf",
+            &[
+                "proto=io.prometheus.client.MetricFamily",
+                "encoding=delimited",
+            ],
+        );
+        let openmetrics = quality("application/openmetrics-text", &[]);
+        let text = quality("text/plain", &[]).max(quality("*/*", &[]));
+        if protobuf > 0.0 && protobuf >= openmetrics && protobuf >= text {
+            Format::Protobuf
+        } else if openmetrics > 0.0 && openmetrics >= text {
             Format::OpenMetrics
         } else {
             Format::Text
@@ -126,6 +156,9 @@ pub(crate) struct Buckets<'a> {
     pub(crate) sum: f64,
     pub(crate) created: Option<f64>,
     pub(crate) exemplar: &'a dyn Fn(usize) -> Option<Exemplar>,
+    /// Reads the native buckets, when the histogram is also native (only the
+    /// protobuf format writes them).
+    pub(crate) native: Option<&'a dyn Fn() -> NativeCounts>,
 }
 
 /// The base unit a family's name ends in (a counter's before `_total`), which
@@ -219,6 +252,7 @@ fn write_series<W: Writer>(
                     sum,
                     created,
                     exemplar: &no_exemplar,
+                    native: None,
                 };
                 writer.histogram(name, labels, buckets);
             }
@@ -232,16 +266,21 @@ fn write_series<W: Writer>(
             cells,
             ticks_per_second,
             exemplars,
+            native,
         } => {
             let sum = arena.total(cells.sum()) as f64 / ticks_per_second;
             let count = |bucket| arena.total(cells.bucket(bucket));
             let exemplar = |bucket| exemplars.and_then(|cells| cells.get(bucket));
+            let read_native = native.map(|native| move || native.read(arena));
             let buckets = Buckets {
                 bounds,
                 count: &count,
                 sum,
                 created,
                 exemplar: &exemplar,
+                native: read_native
+                    .as_ref()
+                    .map(|read| read as &dyn Fn() -> NativeCounts),
             };
             writer.histogram(name, labels, buckets);
         }
@@ -254,6 +293,7 @@ fn write_series<W: Writer>(
                 sum,
                 created,
                 exemplar: &no_exemplar,
+                native: None,
             };
             writer.histogram(name, labels, buckets);
         }
@@ -288,6 +328,11 @@ pub(crate) fn render(format: Format, others: &[prometheus::proto::MetricFamily])
         }
         Format::OpenMetrics => {
             let mut writer = openmetrics::OpenMetricsWriter::default();
+            write_all(&mut writer, others);
+            writer.into_bytes()
+        }
+        Format::Protobuf => {
+            let mut writer = protobuf::ProtobufWriter::default();
             write_all(&mut writer, others);
             writer.into_bytes()
         }

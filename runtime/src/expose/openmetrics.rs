@@ -103,6 +103,7 @@ impl Writer for OpenMetricsWriter {
             sum,
             created,
             exemplar,
+            ..
         } = buckets;
         let mut cumulative = 0u64;
         let mut le = String::new();

@@ -59,6 +59,7 @@ pub(super) fn write_gathered<W: Writer>(writer: &mut W, gathered: &[MetricFamily
                         sum: histogram.get_sample_sum(),
                         created: None,
                         exemplar: &|_| None,
+                        native: None,
                     };
                     writer.histogram(name, &labels, buckets);
                 }

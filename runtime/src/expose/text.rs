@@ -145,6 +145,7 @@ mod tests {
             sum: 4.5,
             created: None,
             exemplar: &|_| None,
+            native: None,
         };
         writer.histogram("x_seconds", "a=\"b\"", buckets);
         assert_eq!(

@@ -273,6 +273,7 @@ impl Row {
                         cells: DURATION,
                         ticks_per_second,
                         exemplars: None,
+                        native: None,
                     },
                 );
             }
