@@ -10,10 +10,18 @@ use std::cell::Cell;
 use std::sync::{LazyLock, Mutex, PoisonError};
 
 /// How many threads can have a slot of their own: twice the parallelism, so a
-/// runtime's workers and a few helpers each get one, within 4..=64.
+/// runtime's workers and a few helpers each get one, within 4..=64; or what
+/// the environment variable `METRICATE_THREAD_SLOTS` says (1..=256), read once.
+/// Memory is one region per slot that writes a table, so this bounds it.
 static EXCLUSIVE_SLOTS: LazyLock<usize> = LazyLock::new(|| {
-    let parallelism = std::thread::available_parallelism().map_or(4, usize::from);
-    (parallelism * 2).clamp(4, 64)
+    let configured = std::env::var("METRICATE_THREAD_SLOTS")
+        .ok()
+        .and_then(|slots| slots.trim().parse::<usize>().ok())
+        .filter(|slots| (1..=256).contains(slots));
+    configured.unwrap_or_else(|| {
+        let parallelism = std::thread::available_parallelism().map_or(4, usize::from);
+        (parallelism * 2).clamp(4, 64)
+    })
 });
 
 /// The slots: the exclusive ones, then the shared one.
