@@ -105,6 +105,51 @@ fn two_threads(c: &mut Criterion) {
     group.finish();
 }
 
+/// A thread past the slots with regions of their own: it writes the shared
+/// region with atomic adds. Every exclusive slot is held by a parked thread
+/// first (a thread keeps its slot for life), so the measuring thread gets none.
+fn shared_region(c: &mut Criterion) {
+    let mut group = c.benchmark_group("shared_region");
+    let holders = std::sync::Arc::new(Barrier::new(65));
+    let release = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut parked = Vec::new();
+    for _ in 0..64 {
+        let (holders, release) = (
+            std::sync::Arc::clone(&holders),
+            std::sync::Arc::clone(&release),
+        );
+        parked.push(std::thread::spawn(move || {
+            let _ = metricate_instrumented(Route::Search, 0);
+            holders.wait();
+            while !release.load(std::sync::atomic::Ordering::Relaxed) {
+                std::thread::park_timeout(Duration::from_millis(50));
+            }
+        }));
+    }
+    holders.wait();
+    group.bench_function("d_metricate", |b| {
+        b.iter_custom(|iters| {
+            std::thread::scope(|scope| {
+                scope
+                    .spawn(|| {
+                        let started = Instant::now();
+                        for i in 0..iters {
+                            let _ = black_box(metricate_instrumented(black_box(Route::Search), i));
+                        }
+                        started.elapsed()
+                    })
+                    .join()
+                    .unwrap_or_default()
+            })
+        });
+    });
+    group.finish();
+    release.store(true, std::sync::atomic::Ordering::Relaxed);
+    for thread in parked {
+        let _ = thread.join();
+    }
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_secs(1))
@@ -115,6 +160,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = calls;
     config = config();
-    targets = one_thread, two_threads
+    targets = one_thread, two_threads, shared_region
 }
 criterion_main!(calls);
