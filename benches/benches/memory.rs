@@ -238,13 +238,14 @@ fn main() {
             .collect(),
     ));
 
+    benches::write_results("memory", &thread_counts, &rows);
     println!("heap bytes per series, {SERIES} series, by threads that recorded into each");
     print!("{:<30}", "library and kind");
     for threads in thread_counts {
         print!(" {:>12}", format!("{threads} thread(s)"));
     }
     println!();
-    for (name, bytes) in rows {
+    for (name, bytes) in &rows {
         print!("{name:<30}");
         for value in bytes {
             print!(" {value:>12.0}");

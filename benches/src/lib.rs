@@ -525,3 +525,32 @@ pub fn prometheus_render(registry: &Registry) -> String {
         .expect("encodable");
     String::from_utf8(buffer).expect("utf-8")
 }
+
+/// Writes a table of results for `benches/report.py` to
+/// `target/metricate-bench/<name>.json`: the column headings (thread counts)
+/// and one row of values per variant.
+pub fn write_results(name: &str, columns: &[usize], rows: &[(&str, Vec<f64>)]) {
+    let directory =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/metricate-bench");
+    let rows: Vec<String> = rows
+        .iter()
+        .map(|(variant, values)| {
+            let values: Vec<String> = values.iter().map(|value| format!("{value:.3}")).collect();
+            format!(
+                "{{\"name\": \"{variant}\", \"values\": [{}]}}",
+                values.join(", ")
+            )
+        })
+        .collect();
+    let columns: Vec<String> = columns.iter().map(usize::to_string).collect();
+    let json = format!(
+        "{{\"columns\": [{}], \"rows\": [\n  {}\n]}}\n",
+        columns.join(", "),
+        rows.join(",\n  ")
+    );
+    let written = std::fs::create_dir_all(&directory)
+        .and_then(|()| std::fs::write(directory.join(format!("{name}.json")), json));
+    if let Err(error) = written {
+        eprintln!("could not write the {name} results: {error}");
+    }
+}

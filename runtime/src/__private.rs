@@ -7,6 +7,8 @@ pub use crate::codegen::{
     handles_exist_at_run_time, require_label_value, values_of, values_of_type, within_budget,
     Probe, ViaFallback, ViaLabelValue,
 };
+/// The key of a native histogram's bucket, for the benchmarks of its cost.
+pub use crate::native::key as native_bucket_key;
 pub use crate::process::register_build_info;
 pub use crate::site::{
     call, classify, DropMeans, ErrorClassifier, ErrorOf, Guard, Outcome, Site, SiteDesc, Table,

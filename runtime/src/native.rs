@@ -124,7 +124,7 @@ impl NativeCounts {
 /// the bucket within the octave is the first of its `2^schema` bounds at or
 /// above `frac`, for the others octaves are merged.
 #[inline]
-pub(crate) fn key(schema: i8, value: f64) -> i32 {
+pub fn key(schema: i8, value: f64) -> i32 {
     let (frac, exp) = frexp(value);
     if schema > 0 {
         let per_octave = 1i32 << schema;
