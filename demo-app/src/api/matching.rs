@@ -1,0 +1,93 @@
+//! `POST /api/match` and `POST /api/tailor`.
+
+use super::extract::{Account, JsonBody};
+use super::{handler, ApiError, App};
+use crate::db::{self, cvs::StoredCv, jobs::Job};
+use crate::matching::{self, JobText, Model};
+use crate::tailor;
+use crate::usage::{self, Feature};
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// `{"cv_id", "job_id", "model"}`.
+#[derive(Deserialize)]
+pub(super) struct MatchRequest {
+    cv_id: i64,
+    job_id: i64,
+    model: String,
+}
+
+/// `{"cv_id", "job_id"}`.
+#[derive(Deserialize)]
+pub(super) struct TailorRequest {
+    cv_id: i64,
+    job_id: i64,
+}
+
+async fn cv_and_job(app: &App, cv_id: i64, job_id: i64) -> Result<(StoredCv, Job), ApiError> {
+    let cv = db::cvs::get(&app.database, cv_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no CV {cv_id}")))?;
+    let job = db::jobs::get(&app.database, job_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no job {job_id}")))?;
+    Ok((cv, job))
+}
+
+handler!(
+    "match_cv",
+    /// Scores a CV against a job with a model.
+    pub(super) async fn match_cv(
+        State(app): State<Arc<App>>,
+        Account(account): Account,
+        JsonBody(request): JsonBody<MatchRequest>,
+    ) -> Result<Response, ApiError> {
+        let model = Model::parse(&request.model).ok_or_else(|| {
+            ApiError::Unprocessable(format!(
+                "unknown model {:?}: it is v3.0 or v5.1",
+                request.model.chars().take(32).collect::<String>()
+            ))
+        })?;
+        let (cv, job) = cv_and_job(&app, request.cv_id, request.job_id).await?;
+        let corpus = app
+            .corpus
+            .read()
+            .map(|corpus| Arc::clone(&corpus))
+            .unwrap_or_default();
+        let job_text = format!("{} {}", job.title, job.description);
+        let found = matching::match_cv(
+            model,
+            &cv.text,
+            &cv.sections.skill_list(),
+            &JobText {
+                text: &job_text,
+                skills: &job.skills,
+            },
+            &corpus,
+        );
+        usage::record(&app.database, &account, Feature::Match).await;
+        Ok(Json(found).into_response())
+    }
+);
+
+handler!(
+    "tailor_cv",
+    /// A CV reordered and trimmed toward a job.
+    pub(super) async fn tailor(
+        State(app): State<Arc<App>>,
+        Account(account): Account,
+        JsonBody(request): JsonBody<TailorRequest>,
+    ) -> Result<Response, ApiError> {
+        let (cv, job) = cv_and_job(&app, request.cv_id, request.job_id).await?;
+        let text = tailor::tailor(
+            &cv.sections,
+            &format!("{} {}", job.title, job.description),
+            &job.skills,
+        );
+        usage::record(&app.database, &account, Feature::Tailor).await;
+        Ok(Json(serde_json::json!({ "text": text })).into_response())
+    }
+);

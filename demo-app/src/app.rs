@@ -1,0 +1,254 @@
+//! The service put together: database, feed, scans, routes and metrics; served
+//! until SIGINT or SIGTERM, then in-flight requests finish and the pool closes.
+
+use crate::api::{self, App};
+use crate::cli::ServeArgs;
+use crate::db::{self, jobs::JobStatus, Database};
+use crate::feed::{self, FeedConfig};
+use crate::fixtures;
+use crate::matching::Corpus;
+use crate::scan::{self, FeedClient};
+use crate::webhooks::Plan;
+use axum::Router;
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+/// How long a request body may take to arrive, and a request to be answered.
+const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened or migrated.
+    #[error("the database could not be opened: {0}")]
+    Database(#[from] db::DbError),
+    /// The address could not be bound.
+    #[error("could not listen: {0}")]
+    Listen(#[from] std::io::Error),
+    /// The feed client could not be made.
+    #[error("the feed client could not be made: {0}")]
+    Feed(#[from] scan::FeedError),
+}
+
+/// 24 random bytes as hex: a dev token or secret.
+fn random_secret() -> String {
+    let mut bytes = [0u8; 24];
+    if getrandom::fill(&mut bytes).is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_nanos());
+        bytes[..16].copy_from_slice(&nanos.to_le_bytes());
+    }
+    hex::encode(bytes)
+}
+
+/// The demo account and a few sample jobs, on first start.
+async fn seed(database: &Database) -> Result<(), db::DbError> {
+    db::accounts::ensure(database, db::DEMO_ACCOUNT, Plan::Free).await?;
+    let samples: Vec<_> = (0..8)
+        .map(|index| fixtures::posting(2026, "sample", index))
+        .collect();
+    db::jobs::insert_new(database, "sample", &samples).await?;
+    Ok(())
+}
+
+/// The metrics route and layer, with the gauges read from the database and the
+/// pool. metricate is the only way the service records metrics.
+#[cfg(feature = "metrics")]
+fn with_metrics(router: Router, database: &Database) -> Router {
+    use metricate::http::{HttpMetricsLayer, MetricsEndpoint};
+    let _ = metricate::register_build_info!();
+    let pool = database.clone();
+    let _ = metricate::computed_gauge!(
+        "db_connections_active",
+        help = "Database connections in use.",
+        move || { pool.connections().0 }
+    );
+    let pool = database.clone();
+    let _ = metricate::computed_gauge!(
+        "db_connections_idle",
+        help = "Database connections open and idle.",
+        move || { pool.connections().1 }
+    );
+    let database = database.clone();
+    let endpoint = MetricsEndpoint::new().before_scrape(move || {
+        let database = database.clone();
+        async move {
+            // Jobs by status, read from the database at each scrape.
+            if let Ok(counts) = db::jobs::count_by_status(&database).await {
+                for (status, jobs) in counts {
+                    metricate::gauge!("iam_jobs", help = "Jobs stored, by status.", status: JobStatus = status)
+                        .set(jobs as f64);
+                }
+            }
+        }
+    });
+    let router = router
+        .merge(endpoint.router())
+        .layer(HttpMetricsLayer::new().routes(api::ROUTES));
+    metricate::init();
+    for problem in metricate::problems() {
+        tracing::warn!(%problem, "metric problem");
+    }
+    router
+}
+
+#[cfg(not(feature = "metrics"))]
+fn with_metrics(router: Router, _database: &Database) -> Router {
+    router
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate => {}
+    }
+}
+
+/// The feed to scan: `--feed-url`, or one started on loopback.
+async fn feed_url(args: &ServeArgs) -> Result<String, StartError> {
+    if let Some(url) = &args.feed_url {
+        return Ok(url.clone());
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let config = FeedConfig {
+        latency: Duration::from_millis(20),
+        fail_rate: 0.05,
+        seed: 1,
+    };
+    tokio::spawn(async move {
+        if let Err(error) = feed::serve(listener, config, std::future::pending()).await {
+            tracing::error!(%error, "the built-in feed stopped");
+        }
+    });
+    Ok(format!("http://{address}"))
+}
+
+/// Scans every `every`, the first at once, one at a time with the admin route's.
+fn schedule_scans(app: Arc<App>, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            ticks.tick().await;
+            let _scanning = app.scanning.lock().await;
+            match scan::run_scan(&app.database, &app.feed, &app.corpus).await {
+                Ok(report) => tracing::info!(found = report.found, new = report.new, "scan done"),
+                Err(error) => tracing::warn!(%error, "scan failed"),
+            }
+        }
+    })
+}
+
+/// Serves until SIGINT or SIGTERM.
+pub async fn serve(args: ServeArgs) -> Result<(), StartError> {
+    let database = Database::open(&args.data_dir, args.durability, args.connections).await?;
+    seed(&database).await?;
+    let feed_url = feed_url(&args).await?;
+    let (admin_token, generated_token) = match &args.admin_token {
+        Some(token) => (token.clone(), false),
+        None => (random_secret(), true),
+    };
+    let (webhook_secret, generated_secret) = match &args.webhook_secret {
+        Some(secret) => (secret.clone(), false),
+        None => (random_secret(), true),
+    };
+    let app = Arc::new(App {
+        database: database.clone(),
+        feed: FeedClient::new(&feed_url)?,
+        corpus: RwLock::new(Arc::new(Corpus::default())),
+        admin_token: admin_token.clone(),
+        webhook_secret: webhook_secret.clone().into_bytes(),
+        scanning: tokio::sync::Mutex::new(()),
+    });
+    scan::rebuild_corpus(&database, &app.corpus).await?;
+    let router = api::router(Arc::clone(&app))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            BODY_TIMEOUT,
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ));
+    let router = with_metrics(router, &database);
+
+    let listener = tokio::net::TcpListener::bind(args.addr).await?;
+    let address = listener.local_addr()?;
+    print_banner(
+        address,
+        &feed_url,
+        &args,
+        &admin_token,
+        generated_token,
+        &webhook_secret,
+        generated_secret,
+    );
+    let scans = schedule_scans(Arc::clone(&app), args.scan_every);
+
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    tracing::info!("shutting down: in-flight requests finished");
+    scans.abort();
+    database.close().await;
+    tracing::info!("database closed");
+    Ok(())
+}
+
+fn print_banner(
+    address: SocketAddr,
+    feed_url: &str,
+    args: &ServeArgs,
+    admin_token: &str,
+    generated_token: bool,
+    webhook_secret: &str,
+    generated_secret: bool,
+) {
+    let base = format!("http://{address}");
+    // The first line is for scripts and tests: the address actually bound.
+    println!("listening on {base}");
+    println!();
+    println!("  API        {base}/api/jobs");
+    println!("  health     {base}/health");
+    println!("  metrics    {base}/metrics");
+    println!("  job feed   {feed_url}");
+    println!("  data       {}", args.data_dir.display());
+    println!();
+    println!("  try:       curl -s '{base}/api/jobs?limit=3'");
+    println!("             curl -s -X POST -H 'Content-Type: text/plain' --data-binary @cv.txt {base}/api/cvs");
+    println!("             curl -s {base}/metrics | grep cv_parse");
+    println!();
+    let note = |generated: bool| {
+        if generated {
+            " (generated for this run)"
+        } else {
+            ""
+        }
+    };
+    println!("  admin token     {admin_token}{}", note(generated_token));
+    println!(
+        "  webhook secret  {webhook_secret}{}",
+        note(generated_secret)
+    );
+    println!();
+    println!("  load:      cargo run -p demo-app --release -- load --target {base} --admin-token {admin_token} --webhook-secret {webhook_secret}");
+}

@@ -1,0 +1,153 @@
+//! The command line: `serve` (the default), `feed` and `load`, each
+//! option with an environment fallback.
+
+use crate::db::Durability;
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The job-scout and CV-tailoring service, instrumented only through metricate.
+#[derive(Debug, Parser)]
+#[command(
+    name = "demo-app",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// What to run; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// `serve`'s options, for when the command is omitted.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+impl Cli {
+    /// The command to run: `serve` with the top-level options when none is named.
+    pub fn into_command(self) -> Command {
+        self.command.unwrap_or(Command::Serve(self.serve))
+    }
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default).
+    Serve(ServeArgs),
+    /// Serve the job-board feed the scans read.
+    Feed(FeedArgs),
+    /// Drive realistic mixed traffic against a running service.
+    Load(LoadArgs),
+}
+
+/// `demo-app serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Where to listen (`127.0.0.1:0`: any free port, printed first).
+    #[arg(long, env = "DEMO_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Where the database lives.
+    #[arg(long, env = "DEMO_DATA_DIR", default_value = "demo-data")]
+    pub data_dir: PathBuf,
+    /// How often the job boards are scanned (`60s`, `5m`).
+    #[arg(long, env = "DEMO_SCAN_EVERY", default_value = "60s", value_parser = parse_duration)]
+    pub scan_every: Duration,
+    /// The admin token (`X-Admin-Token`); generated and printed when absent.
+    #[arg(long, env = "DEMO_ADMIN_TOKEN")]
+    pub admin_token: Option<String>,
+    /// The payment webhooks' signing secret; generated and printed when absent.
+    #[arg(long, env = "DEMO_WEBHOOK_SECRET")]
+    pub webhook_secret: Option<String>,
+    /// The job feed; a feed is started on loopback when absent.
+    #[arg(long, env = "DEMO_FEED_URL")]
+    pub feed_url: Option<String>,
+    /// How durable a commit is: `full` (fsync on every commit) or `normal`.
+    #[arg(long, env = "DEMO_DURABILITY", value_enum, default_value = "full")]
+    pub durability: Durability,
+    /// Database connections in the pool.
+    #[arg(long, env = "DEMO_CONNECTIONS", default_value_t = 8)]
+    pub connections: u32,
+}
+
+/// `demo-app feed`.
+#[derive(Debug, Clone, Args)]
+pub struct FeedArgs {
+    /// Where to listen.
+    #[arg(long, env = "DEMO_FEED_ADDR", default_value = "127.0.0.1:8081")]
+    pub addr: SocketAddr,
+    /// The latency of every page (`50ms`).
+    #[arg(long, default_value = "50ms", value_parser = parse_duration)]
+    pub latency: Duration,
+    /// The share of pages that fail with 503 (half as many again are slow).
+    #[arg(long, default_value_t = 0.1)]
+    pub fail_rate: f64,
+    /// The seed of the postings and failures.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// `demo-app load`.
+#[derive(Debug, Clone, Args)]
+pub struct LoadArgs {
+    /// The service, `http://127.0.0.1:8080`.
+    #[arg(long, env = "DEMO_TARGET")]
+    pub target: String,
+    /// How long to drive it.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub duration: Duration,
+    /// Requests per second, all workers together (0: as fast as they go).
+    #[arg(long, default_value_t = 0)]
+    pub rate: u64,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// The seed of the traffic mix.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The service's admin token, for scans.
+    #[arg(long, env = "DEMO_ADMIN_TOKEN", default_value = "")]
+    pub admin_token: String,
+    /// The service's webhook secret, for valid signatures.
+    #[arg(long, env = "DEMO_WEBHOOK_SECRET", default_value = "")]
+    pub webhook_secret: String,
+    /// Write the summary as JSON to this file as well.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+}
+
+/// `250ms`, `60s`, `5m`, `1h`: a number and a unit.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().map_err(|_| {
+        format!("`{text}` is not a duration: write a number and a unit, e.g. 250ms or 60s")
+    })?;
+    let seconds = match unit {
+        "ms" => number / 1000.0,
+        "s" | "" => number,
+        "m" => number * 60.0,
+        "h" => number * 3600.0,
+        _ => return Err(format!("`{unit}` is not a unit: use ms, s, m or h")),
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|error| error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_their_unit() {
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("60s"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5 weeks").is_err());
+    }
+}

@@ -1,0 +1,209 @@
+//! The database: SQLite through sqlx's async pool, migrated at start, WAL
+//! journal with `synchronous=FULL` (a write acknowledged to a client survives a
+//! crash of the process *and* of the machine; docs/demo.md says what it costs).
+//! Every query is parameterised. Every fn here is timed and counted in
+//! `db_query_duration_seconds{operation,table}` and
+//! `db_operations_total{operation,table,status}`.
+
+pub mod accounts;
+pub mod cvs;
+pub mod jobs;
+pub mod webhooks;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Annotates a data-layer fn with the database families: the `operation` and
+/// `table` it touches as constant labels, its `Result` as the `status`.
+macro_rules! db_fn {
+    ($operation:literal, $table:literal, $item:item) => {
+        #[cfg_attr(
+            feature = "metrics",
+            metricate::instrument_metric(
+                histogram = "db_query_duration_seconds",
+                calls = "db_operations_total",
+                outcome = "status",
+                const_labels(operation = $operation, table = $table),
+                buckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0],
+            )
+        )]
+        $item
+    };
+}
+pub(crate) use db_fn;
+
+/// The account requests act for when they name none.
+pub const DEMO_ACCOUNT: &str = "demo";
+
+/// How long a query waits for a locked database before giving up: a busy
+/// database answers 503, never hangs a request.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A database error, told apart by what the client should do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// Locked or out of connections: try again shortly.
+    #[error("the database is busy")]
+    Busy,
+    /// Anything else.
+    #[error("database error: {0}")]
+    Other(sqlx::Error),
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(error: sqlx::Error) -> Self {
+        let busy = match &error {
+            sqlx::Error::PoolTimedOut => true,
+            sqlx::Error::Database(database) => {
+                let code = database.code();
+                matches!(code.as_deref(), Some("5" | "6" | "261" | "262" | "517"))
+                    || database.message().contains("database is locked")
+            }
+            _ => false,
+        };
+        if busy {
+            DbError::Busy
+        } else {
+            DbError::Other(error)
+        }
+    }
+}
+
+/// How durable a commit is: `full` syncs the WAL on every commit; `normal`
+/// only at checkpoints (a process crash loses nothing, a power loss may lose
+/// the last commits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Durability {
+    /// `synchronous=FULL`.
+    Full,
+    /// `synchronous=NORMAL`.
+    Normal,
+}
+
+/// The pool and what sits on it.
+#[derive(Clone)]
+pub struct Database {
+    /// The pool.
+    pub pool: SqlitePool,
+}
+
+/// The migrations, in order: each runs once, recorded in `schema_migrations`.
+const MIGRATIONS: &[&str] = &["CREATE TABLE accounts (
+        id TEXT PRIMARY KEY,
+        plan TEXT NOT NULL DEFAULT 'free',
+        payment_status TEXT NOT NULL DEFAULT 'none',
+        updated_at INTEGER NOT NULL
+    );
+    CREATE TABLE cvs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        account_id TEXT NOT NULL,
+        format TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        source TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        company TEXT NOT NULL,
+        location TEXT NOT NULL,
+        description TEXT NOT NULL,
+        skills TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'new',
+        posted_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (source, external_id)
+    );
+    CREATE INDEX jobs_by_status ON jobs (status);
+    CREATE TABLE webhook_events (
+        id TEXT PRIMARY KEY,
+        event_type TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        account_id TEXT,
+        received_at INTEGER NOT NULL
+    );"];
+
+impl Database {
+    /// Opens (creating it if need be) `data_dir/demo.db` and migrates it.
+    pub async fn open(
+        data_dir: &Path,
+        durability: Durability,
+        connections: u32,
+    ) -> Result<Database, DbError> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|error| DbError::Other(sqlx::Error::Io(error)))?;
+        let path = data_dir.join("demo.db");
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(match durability {
+                Durability::Full => SqliteSynchronous::Full,
+                Durability::Normal => SqliteSynchronous::Normal,
+            })
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(connections)
+            .acquire_timeout(BUSY_TIMEOUT)
+            .connect_with(options)
+            .await?;
+        let database = Database { pool };
+        database.migrate().await?;
+        Ok(database)
+    }
+
+    async fn migrate(&self) -> Result<(), DbError> {
+        sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)")
+            .execute(&self.pool)
+            .await?;
+        for (version, migration) in MIGRATIONS.iter().enumerate() {
+            let version = version as i64 + 1;
+            let mut transaction = self.pool.begin().await?;
+            let applied = sqlx::query("SELECT 1 FROM schema_migrations WHERE version = ?")
+                .bind(version)
+                .fetch_optional(&mut *transaction)
+                .await?
+                .is_some();
+            if applied {
+                continue;
+            }
+            sqlx::raw_sql(migration).execute(&mut *transaction).await?;
+            sqlx::query("INSERT INTO schema_migrations (version) VALUES (?)")
+                .bind(version)
+                .execute(&mut *transaction)
+                .await?;
+            transaction.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// Whether the database answers: the health check.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    /// Connections in use and idle, for `db_connections_active`/`idle`.
+    pub fn connections(&self) -> (u32, u32) {
+        let idle = u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX);
+        (self.pool.size().saturating_sub(idle), idle)
+    }
+
+    /// Closes the pool: what graceful shutdown waits for.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Now, in unix seconds.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| {
+            i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+        })
+}

@@ -1,0 +1,427 @@
+//! The traffic mix: every endpoint, with the good requests a real client sends
+//! and the bad ones real clients and attackers send too.
+
+use crate::cli::LoadArgs;
+use crate::cv::{fixtures as documents, CvFormat, MAX_CV_BYTES};
+use crate::fixtures::{cv_text, Rng};
+use crate::webhooks::sign;
+use reqwest::{Client, Method, RequestBuilder};
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Scans are slow and serialised in the service: at most one every this long.
+const SCAN_SPACING: Duration = Duration::from_secs(5);
+
+/// Search words a hostile client tries: each is matched literally, never run.
+const HOSTILE_WORDS: &[&str] = &[
+    "'; DROP TABLE jobs; --",
+    "\" OR 1=1 --",
+    "%' UNION SELECT * FROM accounts --",
+    "<script>alert(1)</script>",
+    "../../etc/passwd",
+];
+
+/// What every worker shares: the ids that exist, the credentials, the documents.
+pub(super) struct Shared {
+    job_ids: Vec<i64>,
+    cv_ids: Mutex<Vec<i64>>,
+    admin_token: String,
+    webhook_secret: Vec<u8>,
+    /// A valid document of each format, made once.
+    documents: Vec<(CvFormat, Vec<u8>)>,
+    /// Keeps webhook ids of separate runs apart.
+    run: u64,
+    next_event: AtomicU64,
+    /// Events sent, replayed as duplicates.
+    sent_events: Mutex<Vec<(i64, Vec<u8>)>>,
+    last_scan: Mutex<Option<Instant>>,
+}
+
+impl Shared {
+    /// Reads the jobs there are and uploads a CV of each format.
+    pub(super) async fn prepare(client: &Client, target: &str, args: &LoadArgs) -> Shared {
+        let mut rng = Rng::new(args.seed);
+        let documents: Vec<(CvFormat, Vec<u8>)> = [
+            CvFormat::PlainText,
+            CvFormat::Markdown,
+            CvFormat::Pdf,
+            CvFormat::Docx,
+        ]
+        .into_iter()
+        .map(|format| {
+            let text = cv_text(&mut rng);
+            let bytes = match format {
+                CvFormat::Pdf => documents::pdf(&text),
+                CvFormat::Docx => documents::docx(&text),
+                CvFormat::Markdown => text.replace("\nSummary\n", "\n## Summary\n").into_bytes(),
+                CvFormat::PlainText => text.into_bytes(),
+            };
+            (format, bytes)
+        })
+        .collect();
+        let job_ids = match client
+            .get(format!("{target}/api/jobs?limit=200"))
+            .send()
+            .await
+        {
+            Ok(response) => response
+                .json::<Value>()
+                .await
+                .ok()
+                .and_then(|body| {
+                    body["jobs"]
+                        .as_array()
+                        .map(|jobs| jobs.iter().filter_map(|job| job["id"].as_i64()).collect())
+                })
+                .unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        let mut cv_ids = Vec::new();
+        for (format, bytes) in &documents {
+            let uploaded = client
+                .post(format!("{target}/api/cvs"))
+                .header("content-type", format.content_type())
+                .body(bytes.clone())
+                .send()
+                .await;
+            if let Ok(response) = uploaded {
+                if let Some(id) = response
+                    .json::<Value>()
+                    .await
+                    .ok()
+                    .and_then(|body| body["id"].as_i64())
+                {
+                    cv_ids.push(id);
+                }
+            }
+        }
+        Shared {
+            job_ids: if job_ids.is_empty() { vec![1] } else { job_ids },
+            cv_ids: Mutex::new(if cv_ids.is_empty() { vec![1] } else { cv_ids }),
+            admin_token: args.admin_token.clone(),
+            webhook_secret: args.webhook_secret.clone().into_bytes(),
+            documents,
+            run: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(args.seed, |since| {
+                    since.as_secs() ^ args.seed.rotate_left(32)
+                }),
+            next_event: AtomicU64::new(0),
+            sent_events: Mutex::new(Vec::new()),
+            last_scan: Mutex::new(None),
+        }
+    }
+
+    fn cv_id(&self, rng: &mut Rng) -> i64 {
+        self.cv_ids.lock().map_or(1, |ids| *rng.pick(&ids))
+    }
+
+    /// True when a scan is due: one every [`SCAN_SPACING`] across all workers.
+    fn scan_due(&self) -> bool {
+        let Ok(mut last) = self.last_scan.lock() else {
+            return false;
+        };
+        let due = last.is_none_or(|last| last.elapsed() >= SCAN_SPACING);
+        if due {
+            *last = Some(Instant::now());
+        }
+        due
+    }
+}
+
+/// One worker's stream of requests.
+pub(super) struct Worker {
+    client: Client,
+    target: String,
+    shared: std::sync::Arc<Shared>,
+    rng: Rng,
+}
+
+impl Worker {
+    pub(super) fn new(
+        client: Client,
+        target: String,
+        shared: std::sync::Arc<Shared>,
+        seed: u64,
+    ) -> Worker {
+        Worker {
+            client,
+            target,
+            shared,
+            rng: Rng::new(seed),
+        }
+    }
+
+    /// Sends the next request of the mix: its endpoint, the status it got
+    /// (0 when none came) and how long it took.
+    pub(super) async fn next_request(&mut self) -> (&'static str, u16, Duration) {
+        let (endpoint, request) = self.pick();
+        let started = Instant::now();
+        let status = match request.send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                // Read the body: the request is not done until it is.
+                let body = response.bytes().await;
+                if status == 201 && endpoint == "POST /api/cvs" {
+                    self.remember_cv(body.ok().as_deref());
+                }
+                status
+            }
+            Err(_) => 0,
+        };
+        (endpoint, status, started.elapsed())
+    }
+
+    fn remember_cv(&self, body: Option<&[u8]>) {
+        let id = body
+            .and_then(|body| serde_json::from_slice::<Value>(body).ok())
+            .and_then(|body| body["id"].as_i64());
+        if let (Some(id), Ok(mut ids)) = (id, self.shared.cv_ids.lock()) {
+            if ids.len() < 10_000 {
+                ids.push(id);
+            }
+        }
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.target))
+    }
+
+    /// One request of the mix, by weight.
+    fn pick(&mut self) -> (&'static str, RequestBuilder) {
+        let roll = self.rng.below(100);
+        match roll {
+            0..5 => ("GET /health", self.request(Method::GET, "/health")),
+            5..20 => ("GET /api/jobs", self.search_jobs()),
+            20..28 => ("GET /api/jobs/{id}", self.get_job()),
+            28..34 => ("PATCH /api/jobs/{id}", self.set_job_status()),
+            34..46 => ("POST /api/cvs", self.upload_cv()),
+            46..52 => ("GET /api/cvs/{id}", self.get_cv()),
+            52..67 => ("POST /api/match", self.match_cv()),
+            67..75 => ("POST /api/tailor", self.tailor()),
+            75..88 => ("POST /webhooks/paypal", self.webhook()),
+            88..90 if self.shared.scan_due() => ("POST /admin/run-scan", self.run_scan()),
+            88..97 => ("GET /api/jobs", self.search_jobs()),
+            _ => self.unknown_route(),
+        }
+    }
+
+    fn job_id(&mut self) -> i64 {
+        match self.rng.below(20) {
+            0 => 9_000_000 + self.rng.below(1000) as i64,
+            _ => *self.rng.pick(&self.shared.job_ids),
+        }
+    }
+
+    fn search_jobs(&mut self) -> RequestBuilder {
+        let status = *self.rng.pick(&["", "new", "saved", "applied"]);
+        let words = match self.rng.below(10) {
+            0 => *self.rng.pick(HOSTILE_WORDS),
+            1..5 => *self
+                .rng
+                .pick(&["rust", "engineer", "remote", "kafka", "platform"]),
+            _ => "",
+        };
+        let source = *self.rng.pick(&["", "", "remote_board", "city_jobs"]);
+        // One search in twenty asks for a limit that is not a number: a 422.
+        let limit = if self.rng.below(20) == 0 {
+            "ten".to_owned()
+        } else {
+            (5 + self.rng.below(20)).to_string()
+        };
+        let offset = self.rng.below(3) * 10;
+        self.request(Method::GET, "/api/jobs").query(&[
+            ("status", status),
+            ("q", words),
+            ("source", source),
+            ("limit", &limit),
+            ("offset", &offset.to_string()),
+        ])
+    }
+
+    fn get_job(&mut self) -> RequestBuilder {
+        if self.rng.below(40) == 0 {
+            return self.request(Method::GET, "/api/jobs/1%20OR%201=1");
+        }
+        let id = self.job_id();
+        self.request(Method::GET, &format!("/api/jobs/{id}"))
+    }
+
+    fn set_job_status(&mut self) -> RequestBuilder {
+        let id = self.job_id();
+        let status = match self.rng.below(10) {
+            0 => "archived",
+            roll => ["new", "saved", "applied"][roll % 3],
+        };
+        self.request(Method::PATCH, &format!("/api/jobs/{id}"))
+            .json(&json!({ "status": status }))
+    }
+
+    fn upload_cv(&mut self) -> RequestBuilder {
+        let request = self.request(Method::POST, "/api/cvs");
+        match self.rng.below(100) {
+            0..5 => request
+                .header("content-type", "text/plain")
+                .body(Vec::new()),
+            // Over the limit: refused on its declared length.
+            5..7 => request
+                .header("content-type", "application/pdf")
+                .body(vec![b'%'; MAX_CV_BYTES + 1]),
+            // Binary noise claiming to be a PDF or a DOCX.
+            7..12 => {
+                let noise: Vec<u8> = (0..4096).map(|_| self.rng.next_u64() as u8).collect();
+                let format = *self
+                    .rng
+                    .pick(&[CvFormat::Pdf, CvFormat::Docx, CvFormat::PlainText]);
+                request
+                    .header("content-type", format.content_type())
+                    .body(noise)
+            }
+            12..15 => request
+                .header("content-type", "image/png")
+                .body(vec![0x89, b'P', b'N', b'G']),
+            _ => {
+                let (format, bytes) = self.rng.pick(&self.shared.documents).clone();
+                request
+                    .header("content-type", format.content_type())
+                    .body(bytes)
+            }
+        }
+    }
+
+    fn get_cv(&mut self) -> RequestBuilder {
+        let id = if self.rng.below(20) == 0 {
+            9_000_000
+        } else {
+            self.shared.cv_id(&mut self.rng)
+        };
+        self.request(Method::GET, &format!("/api/cvs/{id}"))
+    }
+
+    fn match_cv(&mut self) -> RequestBuilder {
+        let model = match self.rng.below(20) {
+            0 => "v9.9",
+            roll if roll % 2 == 0 => "v3.0",
+            _ => "v5.1",
+        };
+        let request = self.request(Method::POST, "/api/match");
+        if self.rng.below(50) == 0 {
+            // Malformed JSON: a 400.
+            return request
+                .header("content-type", "application/json")
+                .body("{\"cv_id\": ");
+        }
+        let (cv_id, job_id) = (self.shared.cv_id(&mut self.rng), self.job_id());
+        let account = *self.rng.pick(&["demo", "demo", "load-pro", "load-team"]);
+        request
+            .header("x-account-id", account)
+            .json(&json!({ "cv_id": cv_id, "job_id": job_id, "model": model }))
+    }
+
+    fn tailor(&mut self) -> RequestBuilder {
+        let (cv_id, job_id) = (self.shared.cv_id(&mut self.rng), self.job_id());
+        self.request(Method::POST, "/api/tailor")
+            .json(&json!({ "cv_id": cv_id, "job_id": job_id }))
+    }
+
+    /// A payment webhook: mostly valid and new; some replayed, forged, stale,
+    /// or of a type the service does not act on.
+    fn webhook(&mut self) -> RequestBuilder {
+        let now = crate::db::now();
+        let roll = self.rng.below(100);
+        if roll < 15 {
+            let replay = self
+                .shared
+                .sent_events
+                .lock()
+                .ok()
+                .filter(|sent| !sent.is_empty())
+                .map(|sent| sent[self.rng.below(sent.len())].clone());
+            if let Some((timestamp, body)) = replay {
+                return self.signed_webhook(timestamp, body, None);
+            }
+        }
+        let number = self.shared.next_event.fetch_add(1, Ordering::Relaxed);
+        let event_type = match roll {
+            15..25 => "CUSTOMER.DISPUTE.CREATED",
+            _ => *self.rng.pick(&[
+                "BILLING.SUBSCRIPTION.ACTIVATED",
+                "BILLING.SUBSCRIPTION.CANCELLED",
+                "BILLING.SUBSCRIPTION.SUSPENDED",
+                "PAYMENT.SALE.COMPLETED",
+                "PAYMENT.SALE.DENIED",
+            ]),
+        };
+        let account = *self.rng.pick(&["load-pro", "load-team", "load-free"]);
+        let plan = &account["load-".len()..];
+        let body = json!({
+            "id": format!("WH-{:x}-{number}", self.shared.run),
+            "event_type": event_type,
+            "resource": { "account_id": account, "plan": plan },
+        })
+        .to_string()
+        .into_bytes();
+        match roll {
+            25..35 => self.signed_webhook(now, body, Some("sha256=00ff")),
+            35..42 => self.signed_webhook(now - 3_600, body, None),
+            _ => {
+                if let Ok(mut sent) = self.shared.sent_events.lock() {
+                    if sent.len() < 1_000 {
+                        sent.push((now, body.clone()));
+                    }
+                }
+                self.signed_webhook(now, body, None)
+            }
+        }
+    }
+
+    /// `body` signed at `timestamp`, or with `forged` for a signature.
+    fn signed_webhook(
+        &self,
+        timestamp: i64,
+        body: Vec<u8>,
+        forged: Option<&str>,
+    ) -> RequestBuilder {
+        let signature = forged.map_or_else(
+            || sign(&self.shared.webhook_secret, timestamp, &body),
+            str::to_owned,
+        );
+        self.request(Method::POST, "/webhooks/paypal")
+            .header("content-type", "application/json")
+            .header("x-webhook-timestamp", timestamp.to_string())
+            .header("x-webhook-signature", signature)
+            .body(body)
+    }
+
+    fn run_scan(&mut self) -> RequestBuilder {
+        let request = self.request(Method::POST, "/admin/run-scan");
+        match self.rng.below(4) {
+            0 => request,
+            1 => request.header("x-admin-token", "guess"),
+            _ => request.header("x-admin-token", self.shared.admin_token.clone()),
+        }
+    }
+
+    fn unknown_route(&mut self) -> (&'static str, RequestBuilder) {
+        match self.rng.below(3) {
+            0 => (
+                "unknown route",
+                self.request(Method::GET, "/wp-admin/setup.php"),
+            ),
+            1 => {
+                let user = self.rng.below(1_000_000);
+                (
+                    "unknown route",
+                    self.request(Method::GET, &format!("/api/users/{user}")),
+                )
+            }
+            _ => (
+                "DELETE /api/jobs/{id}",
+                self.request(Method::DELETE, "/api/jobs/1"),
+            ),
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! `demo-app`: `serve` (the default), `feed` and `load`.
+
+use clap::Parser;
+use demo_app::cli::{Cli, Command};
+use demo_app::{app, feed, load};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: the async runtime could not start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let command = cli.into_command();
+    let outcome: Result<(), Box<dyn std::error::Error>> = runtime.block_on(async {
+        match command {
+            Command::Serve(args) => app::serve(args).await.map_err(Into::into),
+            Command::Feed(args) => feed::run(args).await.map_err(Into::into),
+            Command::Load(args) => {
+                let summary = load::run(args).await?;
+                println!("{summary}");
+                Ok(())
+            }
+        }
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
