@@ -1,0 +1,220 @@
+//! The real `demo-app` binary, started on an ephemeral loopback port with a
+//! data directory of its own, and what the tests ask of it.
+
+#![allow(dead_code, unused_imports, unreachable_pub)]
+
+pub use metricate_tests::servers::Response;
+use metricate_tests::servers::{request, TempDir};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+pub use metricate_tests::{promtool_check_metrics, sample_in};
+
+/// The admin token and webhook secret every test service is started with.
+pub const ADMIN_TOKEN: &str = "test-admin-token";
+pub const WEBHOOK_SECRET: &str = "test-webhook-secret";
+
+/// A running `demo-app serve`, stopped (SIGTERM) when dropped.
+pub struct Demo {
+    child: Option<Child>,
+    /// Where it listens.
+    pub address: SocketAddr,
+}
+
+impl Demo {
+    /// Starts the service on `data_dir` with `extra` flags, waits for the
+    /// address it prints and for its first scan to finish.
+    pub fn start(data_dir: &Path, extra: &[&str]) -> Demo {
+        let mut args = vec!["serve", "--addr", "127.0.0.1:0", "--scan-every", "1h"];
+        args.extend([
+            "--admin-token",
+            ADMIN_TOKEN,
+            "--webhook-secret",
+            WEBHOOK_SECRET,
+        ]);
+        let data = data_dir.to_str().expect("a UTF-8 path");
+        args.extend(["--data-dir", data]);
+        args.extend(extra);
+        let demo = Demo::spawn(&args, &data_dir.join("serve.log"));
+        demo.wait_until("the first scan finished", |demo| {
+            let scrape = demo.scrape();
+            scrape.value("iam_scan_runs_total", &[("status", "ok")])
+                + scrape.value("iam_scan_runs_total", &[("status", "error")])
+                >= 1.0
+        });
+        demo
+    }
+
+    /// Starts a job feed that never fails, with 1 ms pages, for scans whose
+    /// every figure is known.
+    pub fn feed(log: &Path) -> Demo {
+        Demo::spawn(
+            &[
+                "feed",
+                "--addr",
+                "127.0.0.1:0",
+                "--fail-rate",
+                "0",
+                "--latency",
+                "1ms",
+            ],
+            log,
+        )
+    }
+
+    /// Runs `demo-app args`, its log to `log`; waits for the address it
+    /// prints first.
+    fn spawn(args: &[&str], log: &Path) -> Demo {
+        let log = std::fs::File::create(log).expect("a log file");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_demo-app"))
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .expect("demo-app starts");
+        let stdout = child.stdout.take().expect("its stdout");
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            if let Some(Ok(line)) = lines.next() {
+                let _ = sender.send(line);
+            }
+            // Keep reading so that the process never blocks on a full pipe.
+            for _ in lines {}
+        });
+        let first = receiver
+            .recv_timeout(Duration::from_secs(60))
+            .expect("demo-app prints where it listens");
+        let address = first
+            .strip_prefix("listening on http://")
+            .and_then(|address| address.parse().ok())
+            .unwrap_or_else(|| panic!("the first line names the address: {first}"));
+        Demo {
+            child: Some(child),
+            address,
+        }
+    }
+
+    /// Its base URL.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// `method path` with `headers` and `body`.
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Response {
+        request(self.address, method, path, headers, body)
+            .unwrap_or_else(|| panic!("{method} {path} is answered"))
+    }
+
+    /// `GET path`.
+    pub fn get(&self, path: &str) -> Response {
+        self.call("GET", path, &[], b"")
+    }
+
+    /// `method path` with a JSON body.
+    pub fn json(&self, method: &str, path: &str, body: &serde_json::Value) -> Response {
+        self.call(
+            method,
+            path,
+            &[("content-type", "application/json")],
+            body.to_string().as_bytes(),
+        )
+    }
+
+    /// A payment webhook with `body`, signed with the service's secret at
+    /// `timestamp` (unix seconds).
+    pub fn webhook(&self, body: &str, timestamp: i64) -> Response {
+        let signature =
+            demo_app::webhooks::sign(WEBHOOK_SECRET.as_bytes(), timestamp, body.as_bytes());
+        let timestamp = timestamp.to_string();
+        self.call(
+            "POST",
+            "/webhooks/paypal",
+            &[
+                ("content-type", "application/json"),
+                ("x-webhook-timestamp", &timestamp),
+                ("x-webhook-signature", &signature),
+            ],
+            body.as_bytes(),
+        )
+    }
+
+    /// The exposition, as `GET /metrics` serves it.
+    pub fn scrape(&self) -> Scrape {
+        let response = self.get("/metrics");
+        assert_eq!(response.status, 200, "{}", response.body);
+        Scrape(response.body)
+    }
+
+    /// Polls `ready` every 100 ms for up to 30 s.
+    pub fn wait_until(&self, what: &str, mut ready: impl FnMut(&Demo) -> bool) {
+        let started = Instant::now();
+        while !ready(self) {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "timed out waiting until {what}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Stops it with SIGTERM, as an orchestrator does; how it exited.
+    pub fn stop(mut self) -> ExitStatus {
+        self.terminate().expect("the service was running")
+    }
+
+    fn terminate(&mut self) -> Option<ExitStatus> {
+        let mut child = self.child.take()?;
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status();
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(20) {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        child.wait().ok()
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        self.terminate();
+    }
+}
+
+/// A data directory of its own.
+pub fn data_dir(name: &str) -> TempDir {
+    TempDir::new(&format!("demo-{name}"))
+}
+
+/// Series values of one scrape, read by name and labels.
+pub struct Scrape(pub String);
+
+impl Scrape {
+    /// The value of `name{labels}`; 0 when the series is absent.
+    pub fn value(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
+        sample_in(&self.0, name, labels).unwrap_or(0.0)
+    }
+}
+
+/// How much `name{labels}` moved from `before` to `after`.
+pub fn delta(before: &Scrape, after: &Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
+    after.value(name, labels) - before.value(name, labels)
+}
