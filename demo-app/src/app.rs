@@ -3,11 +3,12 @@
 
 use crate::api::{self, App};
 use crate::cli::ServeArgs;
-use crate::db::{self, jobs::JobStatus, Database};
+use crate::db::{self, Database};
 use crate::feed::{self, FeedConfig};
 use crate::fixtures;
 use crate::matching::Corpus;
 use crate::scan::{self, FeedClient};
+use crate::secrets::{self, Origin, Secrets};
 use crate::webhooks::Plan;
 use axum::Router;
 use std::net::SocketAddr;
@@ -24,24 +25,15 @@ pub enum StartError {
     /// The database could not be opened or migrated.
     #[error("the database could not be opened: {0}")]
     Database(#[from] db::DbError),
+    /// The dev secrets could not be read or kept in the data directory.
+    #[error("the dev secrets could not be kept in the data directory: {0}")]
+    Secrets(std::io::Error),
     /// The address could not be bound.
     #[error("could not listen: {0}")]
     Listen(#[from] std::io::Error),
     /// The feed client could not be made.
     #[error("the feed client could not be made: {0}")]
     Feed(#[from] scan::FeedError),
-}
-
-/// 24 random bytes as hex: a dev token or secret.
-fn random_secret() -> String {
-    let mut bytes = [0u8; 24];
-    if getrandom::fill(&mut bytes).is_err() {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |since| since.as_nanos());
-        bytes[..16].copy_from_slice(&nanos.to_le_bytes());
-    }
-    hex::encode(bytes)
 }
 
 /// The demo account and a few sample jobs, on first start.
@@ -58,6 +50,7 @@ async fn seed(database: &Database) -> Result<(), db::DbError> {
 /// pool. metricate is the only way the service records metrics.
 #[cfg(feature = "metrics")]
 fn with_metrics(router: Router, database: &Database) -> Router {
+    use crate::db::jobs::JobStatus;
     use metricate::http::{HttpMetricsLayer, MetricsEndpoint};
     let _ = metricate::register_build_info!();
     let pool = database.clone();
@@ -161,20 +154,18 @@ pub async fn serve(args: ServeArgs) -> Result<(), StartError> {
     let database = Database::open(&args.data_dir, args.durability, args.connections).await?;
     seed(&database).await?;
     let feed_url = feed_url(&args).await?;
-    let (admin_token, generated_token) = match &args.admin_token {
-        Some(token) => (token.clone(), false),
-        None => (random_secret(), true),
-    };
-    let (webhook_secret, generated_secret) = match &args.webhook_secret {
-        Some(secret) => (secret.clone(), false),
-        None => (random_secret(), true),
-    };
+    let (secrets, token_origin, secret_origin) = secrets::resolve(
+        &args.data_dir,
+        args.admin_token.as_deref(),
+        args.webhook_secret.as_deref(),
+    )
+    .map_err(StartError::Secrets)?;
     let app = Arc::new(App {
         database: database.clone(),
         feed: FeedClient::new(&feed_url)?,
         corpus: RwLock::new(Arc::new(Corpus::default())),
-        admin_token: admin_token.clone(),
-        webhook_secret: webhook_secret.clone().into_bytes(),
+        admin_token: secrets.admin_token.clone(),
+        webhook_secret: secrets.webhook_secret.clone().into_bytes(),
         scanning: tokio::sync::Mutex::new(()),
     });
     scan::rebuild_corpus(&database, &app.corpus).await?;
@@ -194,10 +185,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), StartError> {
         address,
         &feed_url,
         &args,
-        &admin_token,
-        generated_token,
-        &webhook_secret,
-        generated_secret,
+        &secrets,
+        token_origin,
+        secret_origin,
     );
     let scans = schedule_scans(Arc::clone(&app), args.scan_every);
 
@@ -218,10 +208,9 @@ fn print_banner(
     address: SocketAddr,
     feed_url: &str,
     args: &ServeArgs,
-    admin_token: &str,
-    generated_token: bool,
-    webhook_secret: &str,
-    generated_secret: bool,
+    secrets: &Secrets,
+    token_origin: Origin,
+    secret_origin: Origin,
 ) {
     let base = format!("http://{address}");
     // The first line is for scripts and tests: the address actually bound.
@@ -234,21 +223,25 @@ fn print_banner(
     println!("  data       {}", args.data_dir.display());
     println!();
     println!("  try:       curl -s '{base}/api/jobs?limit=3'");
-    println!("             curl -s -X POST -H 'Content-Type: text/plain' --data-binary @cv.txt {base}/api/cvs");
+    println!(
+        "             printf 'Ada Lovelace\\n\\nSkills\\nRust, Kafka\\n' | curl -s -H 'Content-Type: text/plain' --data-binary @- {base}/api/cvs"
+    );
     println!("             curl -s {base}/metrics | grep cv_parse");
     println!();
-    let note = |generated: bool| {
-        if generated {
-            " (generated for this run)"
-        } else {
-            ""
-        }
+    let note = |origin: Origin| match origin {
+        Origin::Given => "",
+        Origin::Kept => " (dev, kept in the data directory)",
     };
-    println!("  admin token     {admin_token}{}", note(generated_token));
     println!(
-        "  webhook secret  {webhook_secret}{}",
-        note(generated_secret)
+        "  admin token     {}{}",
+        secrets.admin_token,
+        note(token_origin)
+    );
+    println!(
+        "  webhook secret  {}{}",
+        secrets.webhook_secret,
+        note(secret_origin)
     );
     println!();
-    println!("  load:      cargo run -p demo-app --release -- load --target {base} --admin-token {admin_token} --webhook-secret {webhook_secret}");
+    println!("  load:      cargo run -p demo-app --release -- load --target {base}");
 }

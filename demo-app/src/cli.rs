@@ -106,12 +106,17 @@ pub struct LoadArgs {
     /// The seed of the traffic mix.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// The service's admin token, for scans.
-    #[arg(long, env = "DEMO_ADMIN_TOKEN", default_value = "")]
-    pub admin_token: String,
-    /// The service's webhook secret, for valid signatures.
-    #[arg(long, env = "DEMO_WEBHOOK_SECRET", default_value = "")]
-    pub webhook_secret: String,
+    /// The service's admin token, for scans; read from the service's data
+    /// directory when absent.
+    #[arg(long, env = "DEMO_ADMIN_TOKEN")]
+    pub admin_token: Option<String>,
+    /// The service's webhook secret, for valid signatures; read from the
+    /// service's data directory when absent.
+    #[arg(long, env = "DEMO_WEBHOOK_SECRET")]
+    pub webhook_secret: Option<String>,
+    /// The service's data directory, where its dev secrets are kept.
+    #[arg(long, env = "DEMO_DATA_DIR", default_value = "demo-data")]
+    pub data_dir: PathBuf,
     /// Write the summary as JSON to this file as well.
     #[arg(long)]
     pub json: Option<PathBuf>,

@@ -18,6 +18,7 @@ pub mod fixtures;
 pub mod load;
 pub mod matching;
 pub mod scan;
+pub mod secrets;
 pub mod tailor;
 pub mod usage;
 pub mod webhooks;

@@ -1,11 +1,11 @@
 //! Compile-time checked Prometheus instrumentation.
 //!
-//! Annotate a fn with [`instrument_metric`] and get a registered duration
-//! histogram, error counter, call counter or in-flight gauge, the call timed and
-//! its errors classified, every label combination exported at 0 from the first
-//! call — and, at compile time, an error on the offending token for any metric
-//! name that breaks Prometheus conventions or any label whose values are not a
-//! bounded set.
+//! Annotate a fn with [`instrument_metric`] and get a duration histogram, an
+//! error counter, a call counter or an in-flight gauge, the call timed and its
+//! errors classified, every label combination exported at 0 from start — and,
+//! at compile time, an error on the offending token for any metric name that
+//! breaks Prometheus conventions or any label whose values are not a bounded
+//! set.
 //!
 //! ```
 //! use metricate::{instrument_metric, LabelValue};
@@ -35,6 +35,39 @@
 //! assert!(text.contains(r#"doc_cv_parse_errors_total{error_type="empty",format="pdf"} 1"#));
 //! assert!(text.contains(r#"doc_cv_parse_errors_total{error_type="too_large",format="docx"} 0"#));
 //! ```
+//!
+//! # Guides
+//!
+//! - **[The guide](_guide)**: the attribute's keys, what each call records,
+//!   [`LabelValue`](trait@LabelValue), where each check runs, and the error
+//!   catalogue: every compile error with its message and fix.
+//! - **[The runtime guide](_runtime)**: the catalogue and [`init`], the
+//!   [`counter!`], [`gauge!`] and [`histogram!`] macros, the HTTP layer and
+//!   `/metrics` route, process metrics, computed gauges, `build_info`,
+//!   [`problems`], and the exposition formats.
+//!
+//! Every example in both guides is a doctest.
+//!
+//! # Concepts
+//!
+//! | concept | what it is |
+//! |---|---|
+//! | site | an annotated fn, or a `counter!`, `gauge!` or `histogram!` call. Each emits a `static` declaration of its metrics next to the code |
+//! | family | one metric name, with its kind, label names and buckets. Sites that agree on these share the family; sites that disagree are a [`Conflict`] |
+//! | label value | a value of a type that implements [`LabelValue`](trait@LabelValue): a closed set known at compile time, so every label combination can be created at 0 and their number checked against a budget (default 1000) by `cargo check` |
+//! | typed label | `labels(tier: Tier = self.tier)`, `counter!(.., model: Model = model)`: the type written where the macro cannot name it, so the values are known at start |
+//! | catalogue | every declaration in the binary, collected by the linker: [`catalog()`](catalog()) lists the families and instrumented fns, and [`Catalog::validate`] finds conflicts without running anything |
+//! | store | where metricate keeps every family it exports: those of the macros, computed gauges, `build_info`, the HTTP layer's and the `process_*` metrics. [`init`] creates every known series at 0; [`render`] writes them, then the collectors registered by hand in [`registry`] |
+//! | problem | what only run time can see, as a typed [`Problem`]: a conflict, a family known only at first use, a name taken by a hand-registered metric, a site over budget. [`problems`] returns them; nothing is printed |
+//!
+//! # Feature flags
+//!
+//! No feature is on by default.
+//!
+//! | feature | what it adds |
+//! |---|---|
+//! | `axum` | the module `metricate::http`: `HttpMetricsLayer`, the tower layer that records the HTTP metrics of an axum 0.8 app per route template, and `MetricsEndpoint`, a ready `/metrics` route (format negotiation, gzip, bearer token, an async refresh before each scrape) |
+//! | `ops` | the module `metricate::ops`: generators of operations files from the catalogue (Prometheus rules and alerts, dashboards, the metric reference) |
 
 mod arena;
 mod catalog;
@@ -79,10 +112,12 @@ pub use metricate_macros::LabelValue;
 /// Times, counts and classifies the calls of a fn, with every name and label
 /// checked at compile time.
 ///
-/// Works on sync and `async` fns, methods (`&self`, `&mut self`, `self`),
-/// associated fns, generic fns, `unsafe fn`, fns in trait impls and
-/// `#[async_trait]` methods (in either attribute order). Other attributes and the
-/// visibility are kept.
+/// Works on sync and `async` fns, sync fns returning a future (timed while the
+/// future runs), methods (`&self`, `&mut self`, `self`), associated fns, generic
+/// fns, `unsafe fn`, fns in trait impls and `#[async_trait]` methods (in either
+/// attribute order). Other attributes and the visibility are kept, and the body
+/// keeps its meaning: the same returns coerce and the same borrows check. See
+/// [the guide](crate::_guide#how-the-body-runs).
 ///
 /// # Arguments
 ///
@@ -91,24 +126,33 @@ pub use metricate_macros::LabelValue;
 /// | key | meaning |
 /// |---|---|
 /// | `histogram = "NAME_seconds"` | duration of each completed call, in seconds |
-/// | `errors = "NAME_total"` | calls that ended in `Err`, a panic, or (async) cancellation, by `error_type`: the error's [`LabelValue`](trait@LabelValue), `"panic"`, `"cancelled"`; the fn must return `Result<_, E>` |
+/// | `errors = "NAME_total"` | calls that ended in `Err`, a panic, or (futures only) cancellation, by `error_type`: the error's [`LabelValue`](trait@LabelValue), `"panic"`, `"cancelled"`; the fn must return `Result<_, E>` |
 /// | `calls = "NAME_total"` | every call that ended, however it ended |
 /// | `in_flight = "NAME"` | calls in progress; back down after panics and drops |
-/// | `labels(name = expr, ...)` | `expr` is a parameter or a field path on one (`user.plan`) whose type implements [`LabelValue`](trait@LabelValue) |
+/// | `labels(name = expr, ...)` | `expr` is a parameter, a binding of a parameter's pattern (`Path(region): Path<Region>`), or a field path on one (`user.plan`), whose type implements [`LabelValue`](trait@LabelValue) |
+/// | `labels(name: Type = expr, ...)` | the typed form: the label's type written (without the fn's generics or `Self`), so its values are known at start wherever `expr` reads (`self.tier`) |
 /// | `const_labels(name = "value", ...)` | fixed labels; fns may share a family when their label names agree |
 /// | `buckets = [f64, ...]` | histogram bounds in seconds, positive and strictly increasing (default 5 ms to 10 s) |
 /// | `help = "..."` | the HELP text; default: the first paragraph of the doc comment |
 /// | `max_series = N` | the cardinality budget: the product of the label types' value counts, default 1000, at most 10 000 |
 /// | `error_type = "..."` | count every error under this one value, for error types that are not a `LabelValue` |
+/// | `outcome = "LABEL"` | label `calls` by how each call ended: `ok`, `error` (for a `Result`), `panic`, `cancelled` (for futures) |
+/// | `objective(latency = "250ms", percentile = 95, success = "99.5%")` | what the fn promises, checked at compile time and listed by [`Catalog::functions`] |
+/// | `native(schema = N)` | the histogram is also a native histogram (schema -4 to 5, `native()` for 3) |
 ///
 /// # Generated metrics
 ///
 /// Every metric of one annotation carries the same labels (`errors` adds
-/// `error_type`). On the first call, every combination of label values is
-/// created at 0, so dashboards and alerts see the series before anything happens.
-/// A call then costs no allocation, lock or hash: its labels' ordinals index a
-/// table of pre-resolved handles. Cancelled futures and panicked calls are
-/// counted in `errors` and `calls` but not observed in the histogram.
+/// `error_type`, `outcome` adds its label to `calls`). At [`init`] (or the
+/// first scrape), every combination of label values is created at 0, for every
+/// annotated fn, called or not, so dashboards and alerts see the series before
+/// anything happens. Only a family whose label type is found through `Self`
+/// without being written, or whose error type is `Self`'s or generic, waits
+/// for the first call; [`problems`] and [`Catalog::validate`] report it. A call
+/// costs no allocation, lock or hash: its labels' ordinals index a table of
+/// cells. Cancelled futures and panicked calls are counted in `errors` and
+/// `calls` but not observed in the histogram; a sync fn has no `cancelled`
+/// series.
 ///
 /// # Compile-time rules
 ///
@@ -116,9 +160,12 @@ pub use metricate_macros::LabelValue;
 /// histograms do not; duration histograms end in `_seconds`; `_count`, `_sum`
 /// and `_bucket` are reserved; label names are valid, not `le`, `quantile` or
 /// `__*`, not duplicated, and not unbounded by nature (`user_id`, `email`, `ip`,
-/// `url`, any `*_id`, …); label types implement `LabelValue` and the product of
-/// their value counts is within budget. Each error points at the offending token
-/// and says how to fix it; the guide's error catalogue lists them all.
+/// `url`, any `*_id`, …); label values are not empty; label types implement
+/// `LabelValue`, do not depend on the fn's generics, and the product of their
+/// value counts is within budget; `outcome`, `objective` and `native` go with
+/// the metrics they measure. Each error points at the offending token and says
+/// how to fix it; [the guide's error catalogue](crate::_guide#6-error-catalogue)
+/// lists them all.
 ///
 /// # Example
 ///
@@ -211,9 +258,9 @@ pub use metricate_macros::histogram;
 /// callback)`. The callback returns a number, an `Option` or `Result` of one, or,
 /// with `label`, a `Vec<(L, f64)>` whose `L` is a [`LabelValue`](trait@LabelValue).
 /// A callback that errs or panics leaves its gauge out of that scrape and counts
-/// in `metricate_callback_failures_total{metric="NAME"}` (collectors are
-/// gathered in no set order, so the count may show from the next scrape); the
-/// scrape goes on.
+/// in `metricate_callback_failures_total{metric="NAME"}`, in the same scrape;
+/// the scrape goes on. The gauge lives in metricate's store and is listed in the
+/// [`catalog`], with the macro's call as its site.
 /// Evaluates to `Result<(), metricate::Problem>`: registering a name twice is an error.
 ///
 /// ```
@@ -231,9 +278,7 @@ pub use metricate_macros::histogram;
 /// let text = metricate::render();
 /// assert!(text.contains(r#"doc_pool_connections{state="idle"} 5"#));
 /// assert!(!text.contains("doc_broken_gauge "));
-/// // Collectors are gathered in no set order: the failure may show from the next scrape.
-/// let text = metricate::render();
-/// assert!(text.contains(r#"metricate_callback_failures_total{metric="doc_broken_gauge"}"#));
+/// assert!(text.contains(r#"metricate_callback_failures_total{metric="doc_broken_gauge"} 1"#));
 /// ```
 pub use metricate_macros::computed_gauge;
 
@@ -259,24 +304,35 @@ macro_rules! register_build_info {
     };
 }
 
-/// The registry metricate exports alongside its own families: the `prometheus`
-/// crate's default registry, so metrics registered there by hand (or by other
-/// libraries) are rendered too.
+/// The `prometheus` crate's default registry, for collectors registered by
+/// hand (or by other libraries): [`render`] writes them after metricate's own
+/// families. metricate keeps its families in its own store, not here, so
+/// `registry().gather()` holds only those collectors. A name taken here is
+/// exported from here, and the metricate site of that name is a
+/// [`Problem::NameTaken`]. To register collectors, depend on `prometheus` 0.14.
 ///
 /// ```
-/// let families = metricate::registry().gather();
-/// # let _ = families;
+/// let workers = prometheus::IntGauge::new("doc_workers", "Workers, registered by hand.").unwrap();
+/// workers.set(4);
+/// metricate::registry().register(Box::new(workers)).unwrap();
+/// metricate::counter!("doc_scans_total").inc();
+///
+/// let text = metricate::render();
+/// assert!(text.contains("doc_scans_total 1") && text.contains("doc_workers 4"));
+/// let gathered = metricate::registry().gather();
+/// assert_eq!(gathered.iter().map(|family| family.name()).collect::<Vec<_>>(), ["doc_workers"]);
 /// ```
 pub fn registry() -> &'static prometheus::Registry {
     prometheus::default_registry()
 }
 
 /// Creates every series whose label values are known at compile time, at 0,
-/// before any call and for call sites never executed, and registers the
+/// before any call and for call sites never executed, and declares the
 /// `process_*` metrics (on Linux). Idempotent; [`render`] and the `/metrics`
-/// route run it. Conflicting declarations, and families known only from a
-/// site's first call, are reported through [`problems`];
-/// [`Catalog::validate`] finds them in a test.
+/// route run it, so calling it first thing in `main` only moves the work (and
+/// the problems it finds) to start. Conflicting declarations, families known
+/// only from a site's first call and names taken in [`registry`] are reported
+/// through [`problems`]; [`Catalog::validate`] finds the first two in a test.
 ///
 /// ```
 /// metricate::init();
@@ -339,11 +395,12 @@ pub fn render_with(format: Format) -> Vec<u8> {
     expose::render(format, &others)
 }
 
-/// The problems found so far: conflicting declarations (naming both sites),
-/// families known only from a site's first call (with the typed form to
-/// write), names taken by metrics registered by hand, sites over budget.
-/// Most appear at [`init`]; [`Catalog::validate`] finds the first two kinds
-/// without running anything.
+/// The problems found so far, each a typed [`Problem`]: conflicting
+/// declarations (naming both sites), families known only from a site's first
+/// call (with the typed form to write), names taken by metrics registered by
+/// hand in [`registry`], value-macro sites over budget. Most appear at
+/// [`init`]; [`Catalog::validate`] finds the first two kinds without running
+/// anything. Nothing is printed: log them.
 ///
 /// ```
 /// metricate::init();
@@ -355,6 +412,8 @@ pub fn problems() -> Vec<Problem> {
     problems::reported()
 }
 
-#[cfg(all(doctest, feature = "axum"))]
+#[doc = include_str!("../../docs/guide.md")]
+pub mod _guide {}
+
 #[doc = include_str!("../../docs/runtime.md")]
-struct RuntimeGuideExamples;
+pub mod _runtime {}

@@ -42,6 +42,11 @@ pub(super) struct Shared {
 impl Shared {
     /// Reads the jobs there are and uploads a CV of each format.
     pub(super) async fn prepare(client: &Client, target: &str, args: &LoadArgs) -> Shared {
+        let kept = crate::secrets::kept(&args.data_dir).unwrap_or_default();
+        let secrets = crate::secrets::Secrets {
+            admin_token: args.admin_token.clone().unwrap_or(kept.admin_token),
+            webhook_secret: args.webhook_secret.clone().unwrap_or(kept.webhook_secret),
+        };
         let mut rng = Rng::new(args.seed);
         let documents: Vec<(CvFormat, Vec<u8>)> = [
             CvFormat::PlainText,
@@ -100,8 +105,8 @@ impl Shared {
         Shared {
             job_ids: if job_ids.is_empty() { vec![1] } else { job_ids },
             cv_ids: Mutex::new(if cv_ids.is_empty() { vec![1] } else { cv_ids }),
-            admin_token: args.admin_token.clone(),
-            webhook_secret: args.webhook_secret.clone().into_bytes(),
+            admin_token: secrets.admin_token,
+            webhook_secret: secrets.webhook_secret.into_bytes(),
             documents,
             run: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
