@@ -47,9 +47,10 @@ async fn seed(database: &Database) -> Result<(), db::DbError> {
 }
 
 /// The metrics route and layer, with the gauges read from the database and the
-/// pool. metricate is the only way the service records metrics.
+/// pool. metricate is the only way the service records metrics. After this,
+/// the catalogue holds every family the service exports: what `emit` reads.
 #[cfg(feature = "metrics")]
-fn with_metrics(router: Router, database: &Database) -> Router {
+pub fn with_metrics(router: Router, database: &Database) -> Router {
     use crate::db::jobs::JobStatus;
     use metricate::http::{HttpMetricsLayer, MetricsEndpoint};
     let _ = metricate::register_build_info!();
@@ -88,8 +89,9 @@ fn with_metrics(router: Router, database: &Database) -> Router {
     router
 }
 
+/// The router as it is: the annotations are compiled out.
 #[cfg(not(feature = "metrics"))]
-fn with_metrics(router: Router, _database: &Database) -> Router {
+pub fn with_metrics(router: Router, _database: &Database) -> Router {
     router
 }
 

@@ -40,6 +40,9 @@ pub enum Command {
     Feed(FeedArgs),
     /// Drive realistic mixed traffic against a running service.
     Load(LoadArgs),
+    /// Print or write the operations files generated from the service's
+    /// metric catalogue: rules, dashboard, reference, runbooks, configs.
+    Emit(EmitArgs),
 }
 
 /// `demo-app serve`.
@@ -117,9 +120,52 @@ pub struct LoadArgs {
     /// The service's data directory, where its dev secrets are kept.
     #[arg(long, env = "DEMO_DATA_DIR", default_value = "demo-data")]
     pub data_dir: PathBuf,
+    /// Send only requests that should succeed (no bad input, no attacks):
+    /// traffic that must fire no alert.
+    #[arg(long)]
+    pub only_valid: bool,
     /// Write the summary as JSON to this file as well.
     #[arg(long)]
     pub json: Option<PathBuf>,
+}
+
+/// `demo-app emit`.
+#[derive(Debug, Clone, Args)]
+pub struct EmitArgs {
+    /// What to generate: `all` (with `--dir`), `rules`, `dashboard`,
+    /// `reference`, `runbooks`, `prometheus-config` or `alertmanager-config`.
+    pub what: String,
+    /// Write into this directory (every file for `all`) instead of stdout.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// The Prometheus job of the service.
+    #[arg(long, default_value = "demo-app")]
+    pub job: String,
+    /// An instance to scrape, `host:port`; repeat for more.
+    #[arg(long = "target", default_values_t = ["127.0.0.1:8080".to_owned()])]
+    pub targets: Vec<String>,
+    /// An Alertmanager, `host:port`; repeat for more.
+    #[arg(long = "alertmanager", default_values_t = ["127.0.0.1:9093".to_owned()])]
+    pub alertmanagers: Vec<String>,
+    /// Where Prometheus also sends every sample (a long-term store); repeat
+    /// for more.
+    #[arg(long = "remote-write")]
+    pub remote_write: Vec<String>,
+    /// Where Alertmanager delivers alerts.
+    #[arg(long, default_value = "http://127.0.0.1:5001/alerts")]
+    pub webhook_url: String,
+    /// Where `runbooks.md` is served.
+    #[arg(long, default_value = "runbooks.md")]
+    pub runbook_url: String,
+    /// How often Prometheus scrapes and evaluates.
+    #[arg(long, default_value = "15s", value_parser = parse_duration)]
+    pub scrape_interval: Duration,
+    /// How long a threshold alert's condition holds before it fires.
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    pub alert_for: Duration,
+    /// How long Alertmanager waits before a new group's first notification.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub group_wait: Duration,
 }
 
 /// `250ms`, `60s`, `5m`, `1h`: a number and a unit.

@@ -13,6 +13,8 @@ pub mod app;
 pub mod cli;
 pub mod cv;
 pub mod db;
+#[cfg(feature = "metrics")]
+pub mod emit;
 pub mod feed;
 pub mod fixtures;
 pub mod load;

@@ -287,11 +287,14 @@ fn check_objective(
         let ratio = rules::percent(&success.value(), "`success`")
             .map_err(|violation| errors.push(violation.at(success.span())))
             .ok()?;
-        if args.errors.is_none() || (args.calls.is_none() && args.histogram.is_none()) {
+        // Failed calls are counted by `errors`, or by `calls` split by `outcome`.
+        let counts_failures = args.errors.is_some() || (args.calls.is_some() && args.outcome.is_some());
+        let counts_calls = args.calls.is_some() || args.histogram.is_some();
+        if !(counts_failures && counts_calls) {
             errors.push(
                 Violation::new(
-                    "a success objective is measured as the share of calls without an error: it needs `errors` and either `calls` or `histogram`",
-                    Some("add `errors = \"..._total\"` and `calls = \"..._total\"`".to_owned()),
+                    "a success objective is measured as the share of calls without an error: it needs `errors` and either `calls` or `histogram`, or `calls` with `outcome`",
+                    Some("add `errors = \"..._total\"` and `calls = \"..._total\"`, or `calls = \"..._total\"` and `outcome = \"status\"`".to_owned()),
                 )
                 .at(success.span()),
             );

@@ -23,13 +23,13 @@ use std::sync::{Arc, RwLock};
 macro_rules! handler {
     ($name:literal, $item:item) => {
         #[cfg_attr(
-                                                    feature = "metrics",
-                                                    metricate::instrument_metric(
-                                                        calls = "api_handler_calls_total",
-                                                        errors = "api_handler_errors_total",
-                                                        const_labels(handler = $name),
-                                                    )
-                                                )]
+                                                            feature = "metrics",
+                                                            metricate::instrument_metric(
+                                                                calls = "api_handler_calls_total",
+                                                                errors = "api_handler_errors_total",
+                                                                const_labels(handler = $name),
+                                                            )
+                                                        )]
         $item
     };
 }

@@ -105,6 +105,7 @@ pub struct ParsedCv {
         errors = "cv_parse_errors_total",
         labels(format = format),
         buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0],
+        objective(latency = "1s", percentile = 99),
     )
 )]
 pub fn parse_cv(format: CvFormat, body: &[u8]) -> Result<ParsedCv, CvError> {

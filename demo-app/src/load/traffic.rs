@@ -37,6 +37,8 @@ pub(super) struct Shared {
     /// Events sent, replayed as duplicates.
     sent_events: Mutex<Vec<(i64, Vec<u8>)>>,
     last_scan: Mutex<Option<Instant>>,
+    /// Only requests that should succeed.
+    only_valid: bool,
 }
 
 impl Shared {
@@ -116,6 +118,7 @@ impl Shared {
             next_event: AtomicU64::new(0),
             sent_events: Mutex::new(Vec::new()),
             last_scan: Mutex::new(None),
+            only_valid: args.only_valid,
         }
     }
 
@@ -190,6 +193,11 @@ impl Worker {
         }
     }
 
+    /// One time in `one_in`, a bad request; never with `--only-valid`.
+    fn bad(&mut self, one_in: usize) -> bool {
+        !self.shared.only_valid && self.rng.below(one_in) == 0
+    }
+
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
         self.client
             .request(method, format!("{}{path}", self.target))
@@ -210,14 +218,16 @@ impl Worker {
             75..88 => ("POST /webhooks/paypal", self.webhook()),
             88..90 if self.shared.scan_due() => ("POST /admin/run-scan", self.run_scan()),
             88..97 => ("GET /api/jobs", self.search_jobs()),
+            _ if self.shared.only_valid => ("GET /health", self.request(Method::GET, "/health")),
             _ => self.unknown_route(),
         }
     }
 
     fn job_id(&mut self) -> i64 {
-        match self.rng.below(20) {
-            0 => 9_000_000 + self.rng.below(1000) as i64,
-            _ => *self.rng.pick(&self.shared.job_ids),
+        if self.bad(20) {
+            9_000_000 + self.rng.below(1000) as i64
+        } else {
+            *self.rng.pick(&self.shared.job_ids)
         }
     }
 
@@ -232,7 +242,7 @@ impl Worker {
         };
         let source = *self.rng.pick(&["", "", "remote_board", "city_jobs"]);
         // One search in twenty asks for a limit that is not a number: a 422.
-        let limit = if self.rng.below(20) == 0 {
+        let limit = if self.bad(20) {
             "ten".to_owned()
         } else {
             (5 + self.rng.below(20)).to_string()
@@ -248,7 +258,7 @@ impl Worker {
     }
 
     fn get_job(&mut self) -> RequestBuilder {
-        if self.rng.below(40) == 0 {
+        if self.bad(40) {
             return self.request(Method::GET, "/api/jobs/1%20OR%201=1");
         }
         let id = self.job_id();
@@ -258,7 +268,7 @@ impl Worker {
     fn set_job_status(&mut self) -> RequestBuilder {
         let id = self.job_id();
         let status = match self.rng.below(10) {
-            0 => "archived",
+            0 if !self.shared.only_valid => "archived",
             roll => ["new", "saved", "applied"][roll % 3],
         };
         self.request(Method::PATCH, &format!("/api/jobs/{id}"))
@@ -267,7 +277,12 @@ impl Worker {
 
     fn upload_cv(&mut self) -> RequestBuilder {
         let request = self.request(Method::POST, "/api/cvs");
-        match self.rng.below(100) {
+        let roll = if self.shared.only_valid {
+            99
+        } else {
+            self.rng.below(100)
+        };
+        match roll {
             0..5 => request
                 .header("content-type", "text/plain")
                 .body(Vec::new()),
@@ -298,7 +313,7 @@ impl Worker {
     }
 
     fn get_cv(&mut self) -> RequestBuilder {
-        let id = if self.rng.below(20) == 0 {
+        let id = if self.bad(20) {
             9_000_000
         } else {
             self.shared.cv_id(&mut self.rng)
@@ -308,12 +323,12 @@ impl Worker {
 
     fn match_cv(&mut self) -> RequestBuilder {
         let model = match self.rng.below(20) {
-            0 => "v9.9",
+            0 if !self.shared.only_valid => "v9.9",
             roll if roll % 2 == 0 => "v3.0",
             _ => "v5.1",
         };
         let request = self.request(Method::POST, "/api/match");
-        if self.rng.below(50) == 0 {
+        if self.bad(50) {
             // Malformed JSON: a 400.
             return request
                 .header("content-type", "application/json")
@@ -336,7 +351,11 @@ impl Worker {
     /// or of a type the service does not act on.
     fn webhook(&mut self) -> RequestBuilder {
         let now = crate::db::now();
-        let roll = self.rng.below(100);
+        let roll = match self.rng.below(100) {
+            // Forged and stale deliveries are valid ones with --only-valid.
+            25..42 if self.shared.only_valid => 50,
+            roll => roll,
+        };
         if roll < 15 {
             let replay = self
                 .shared
@@ -404,8 +423,8 @@ impl Worker {
     fn run_scan(&mut self) -> RequestBuilder {
         let request = self.request(Method::POST, "/admin/run-scan");
         match self.rng.below(4) {
-            0 => request,
-            1 => request.header("x-admin-token", "guess"),
+            0 if !self.shared.only_valid => request,
+            1 if !self.shared.only_valid => request.header("x-admin-token", "guess"),
             _ => request.header("x-admin-token", self.shared.admin_token.clone()),
         }
     }

@@ -112,7 +112,8 @@ pub fn match_cv(
             .inc_by(cost_dollars);
     }
     Match {
-        score: (score.clamp(0.0, 1.0) * 1000.0).round() / 1000.0,
+        // `+ 0.0` turns a rounded -0.0 into 0.
+        score: (score.clamp(0.0, 1.0) * 1000.0).round() / 1000.0 + 0.0,
         model: model.name(),
         tokens,
         cost_dollars: (cost_dollars * 1e9).round() / 1e9,

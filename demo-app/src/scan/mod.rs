@@ -55,6 +55,7 @@ pub enum ScanError {
         calls = "iam_scan_runs_total",
         outcome = "status",
         buckets = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0],
+        objective(success = "99%"),
     )
 )]
 pub async fn run_scan(

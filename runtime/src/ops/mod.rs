@@ -1,3 +1,304 @@
 //! Operations files generated from the [`catalog`](crate::catalog): Prometheus
-//! rules and alerts, a Grafana dashboard, the metric reference, runbooks and
-//! the Prometheus and Alertmanager configuration.
+//! recording rules and alerts, a Grafana dashboard, the metric reference, the
+//! runbooks the alerts link to, and the Prometheus and Alertmanager
+//! configuration that loads them. Every family the binary declares is known
+//! at start, so every panel and rule names series that exist, at 0 if need be.
+//!
+//! What is generated, from what:
+//!
+//! | from the catalogue | rules | dashboard |
+//! |---|---|---|
+//! | an `#[instrument_metric]` fn | rate, error ratio, p50/p95/p99 recorded per `job` and label; an alert when its error ratio passes [`Settings::error_ratio`] | its rate, error ratio, latency and in-flight panels |
+//! | `objective(..)` | the failure ratio over seven windows; multi-window, multi-burn-rate alerts (page: 1h/5m at 14.4× and 6h/30m at 6×; ticket: 1d/2h at 3× and 3d/6h at 1×) | the error budget left over 30 days |
+//! | a `*_timestamp_seconds` gauge | an alert when it is older than [`Settings::stale_after`] | its age |
+//! | a `*_active`/`*_idle` gauge pair | an alert when more than [`Settings::pool_saturation`] is in use | the pool's use |
+//! | the HTTP layer's families | request rate, 5xx ratio and p95 per route; alerts on both | the four golden signals per route |
+//! | the process families | a memory alert over [`Settings::memory_bytes`] | memory, CPU, open files, uptime |
+//! | `up` | a service-down alert | targets up |
+//!
+//! Any binary can hand them out with one call; `demo-app emit` is this:
+//!
+//! ```
+//! use metricate::ops::{Artifact, Settings};
+//!
+//! /// Parses an uploaded CV.
+//! #[metricate::instrument_metric(
+//!     histogram = "doc_ops_parse_duration_seconds",
+//!     errors = "doc_ops_parse_errors_total",
+//!     objective(latency = "250ms", percentile = 99),
+//! )]
+//! fn parse(body: &str) -> Result<usize, std::fmt::Error> { Ok(body.len()) }
+//!
+//! let settings = Settings::new("cv-service");
+//! let rules = metricate::ops::generate(Artifact::Rules, &metricate::catalog(), &settings);
+//! assert!(rules.contains("record: \"job:doc_ops_parse_calls:rate5m\""));
+//! assert!(rules.contains("alert: \"ParseLatencyBudgetBurnFast\""));
+//! let artifact: Artifact = "dashboard".parse().unwrap();
+//! assert_eq!(artifact.file_name(), "dashboard.json");
+//! ```
+
+mod config;
+mod dashboard;
+mod model;
+mod promql;
+mod reference;
+mod rules;
+mod runbooks;
+mod yaml;
+
+use crate::catalog::Catalog;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// What the generated files assume about where they run, and the thresholds
+/// of the alerts that are not objectives. [`Settings::new`] gives the
+/// defaults; change a field to change one.
+///
+/// ```
+/// let mut settings = metricate::ops::Settings::new("cv-service");
+/// settings.targets = vec!["10.0.0.5:8080".into(), "10.0.0.6:8080".into()];
+/// settings.error_ratio = 0.01;
+/// assert_eq!(settings.job, "cv-service");
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Settings {
+    /// The Prometheus `job` of the service: the generated scrape config names
+    /// it, the service-down alert selects it.
+    pub job: String,
+    /// The instances to scrape, `host:port`.
+    pub targets: Vec<String>,
+    /// The Alertmanagers Prometheus sends alerts to, `host:port`.
+    pub alertmanagers: Vec<String>,
+    /// Where Prometheus also sends every sample (`remote_write`): a
+    /// long-term store such as Thanos Receive, Mimir or another Prometheus.
+    pub remote_write: Vec<String>,
+    /// Where Alertmanager delivers alerts (a webhook receiver).
+    pub webhook_url: String,
+    /// Where `runbooks.md` is served; each alert's `runbook_url` is this with
+    /// the alert's anchor.
+    pub runbook_url: String,
+    /// Where Grafana serves the dashboard (`https://grafana/d/<uid>`); each
+    /// alert links its panel as this with `?viewPanel=<id>`.
+    pub dashboard_url: String,
+    /// How often Prometheus scrapes, and evaluates the rules.
+    pub scrape_interval: Duration,
+    /// How long a threshold alert's condition holds before it fires.
+    pub alert_for: Duration,
+    /// How long Alertmanager waits to group a new alert's first notification.
+    pub group_wait: Duration,
+    /// The error ratio of an operation, or of HTTP 5xx, that alerts.
+    pub error_ratio: f64,
+    /// The HTTP p95 latency, in seconds, that alerts.
+    pub latency_seconds: f64,
+    /// How old a `*_timestamp_seconds` gauge may get before it alerts.
+    pub stale_after: Duration,
+    /// The share of a pool in use that alerts.
+    pub pool_saturation: f64,
+    /// The resident memory, in bytes, that alerts.
+    pub memory_bytes: u64,
+}
+
+impl Settings {
+    /// The defaults for the service scraped as `job`: one instance on
+    /// `127.0.0.1:8080`, Alertmanager on `127.0.0.1:9093`, 15 s scrapes,
+    /// alerts after 5 minutes at a 5 % error ratio or a 2 s p95, a timestamp
+    /// stale after 24 hours, a pool alert at 80 %, memory at 1 GiB.
+    pub fn new(job: impl Into<String>) -> Settings {
+        let job = job.into();
+        Settings {
+            targets: vec!["127.0.0.1:8080".to_owned()],
+            alertmanagers: vec!["127.0.0.1:9093".to_owned()],
+            remote_write: Vec::new(),
+            webhook_url: "http://127.0.0.1:5001/alerts".to_owned(),
+            runbook_url: "runbooks.md".to_owned(),
+            dashboard_url: format!("http://127.0.0.1:3000/d/{}", dashboard::uid(&job)),
+            scrape_interval: Duration::from_secs(15),
+            alert_for: Duration::from_secs(5 * 60),
+            group_wait: Duration::from_secs(30),
+            error_ratio: 0.05,
+            latency_seconds: 2.0,
+            stale_after: Duration::from_secs(24 * 3600),
+            pool_saturation: 0.8,
+            memory_bytes: 1 << 30,
+            job,
+        }
+    }
+}
+
+/// One generated file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Artifact {
+    /// Prometheus recording rules and alerts, `rules.yml`.
+    Rules,
+    /// A Grafana dashboard, `dashboard.json`.
+    Dashboard,
+    /// The metric reference, `metrics.md`.
+    Reference,
+    /// What to do when each alert fires, `runbooks.md`.
+    Runbooks,
+    /// Prometheus's configuration, `prometheus.yml`.
+    PrometheusConfig,
+    /// Alertmanager's configuration, `alertmanager.yml`.
+    AlertmanagerConfig,
+}
+
+impl Artifact {
+    /// Every artifact.
+    pub const ALL: [Artifact; 6] = [
+        Artifact::Rules,
+        Artifact::Dashboard,
+        Artifact::Reference,
+        Artifact::Runbooks,
+        Artifact::PrometheusConfig,
+        Artifact::AlertmanagerConfig,
+    ];
+
+    /// Its name on the command line: `rules`, `dashboard`, `reference`,
+    /// `runbooks`, `prometheus-config`, `alertmanager-config`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Artifact::Rules => "rules",
+            Artifact::Dashboard => "dashboard",
+            Artifact::Reference => "reference",
+            Artifact::Runbooks => "runbooks",
+            Artifact::PrometheusConfig => "prometheus-config",
+            Artifact::AlertmanagerConfig => "alertmanager-config",
+        }
+    }
+
+    /// The file it is kept in.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Artifact::Rules => "rules.yml",
+            Artifact::Dashboard => "dashboard.json",
+            Artifact::Reference => "metrics.md",
+            Artifact::Runbooks => "runbooks.md",
+            Artifact::PrometheusConfig => "prometheus.yml",
+            Artifact::AlertmanagerConfig => "alertmanager.yml",
+        }
+    }
+}
+
+impl fmt::Display for Artifact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A name that is not an [`Artifact`]'s.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownArtifact(pub String);
+
+impl fmt::Display for UnknownArtifact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = Artifact::ALL
+            .iter()
+            .map(|artifact| artifact.name())
+            .collect();
+        write!(
+            f,
+            "`{}` is not a generated file: it is one of {}",
+            self.0,
+            names.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for UnknownArtifact {}
+
+impl FromStr for Artifact {
+    type Err = UnknownArtifact;
+
+    fn from_str(name: &str) -> Result<Artifact, UnknownArtifact> {
+        Artifact::ALL
+            .into_iter()
+            .find(|artifact| artifact.name() == name || artifact.file_name() == name)
+            .ok_or_else(|| UnknownArtifact(name.to_owned()))
+    }
+}
+
+/// The text of `artifact` for `catalog`.
+pub fn generate(artifact: Artifact, catalog: &Catalog, settings: &Settings) -> String {
+    let model = model::Model::of(catalog);
+    match artifact {
+        Artifact::Rules => {
+            let panels = dashboard::plan(&model, settings).panel_ids();
+            yaml::rules(&rules::plan(&model, settings), settings, &panels)
+        }
+        Artifact::Dashboard => dashboard::render(&dashboard::plan(&model, settings), settings),
+        Artifact::Reference => reference::render(catalog, &model, settings),
+        Artifact::Runbooks => runbooks::render(&rules::plan(&model, settings), settings),
+        Artifact::PrometheusConfig => config::prometheus(settings),
+        Artifact::AlertmanagerConfig => config::alertmanager(settings),
+    }
+}
+
+/// Writes every artifact for `catalog` into `dir`; the paths written.
+pub fn write_all(
+    dir: &Path,
+    catalog: &Catalog,
+    settings: &Settings,
+) -> std::io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    Artifact::ALL
+        .into_iter()
+        .map(|artifact| {
+            let path = dir.join(artifact.file_name());
+            std::fs::write(&path, generate(artifact, catalog, settings))?;
+            Ok(path)
+        })
+        .collect()
+}
+
+/// `Foo`'s `CamelCase` of `snake_case`: alert names.
+fn camel(snake: &str) -> String {
+    snake
+        .split('_')
+        .filter(|word| !word.is_empty())
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// A Prometheus duration: `90s`, `5m`, `24h`, `0s`.
+fn duration(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    if duration.subsec_millis() != 0 {
+        format!("{}ms", duration.as_millis())
+    } else if seconds != 0 && seconds % 3600 == 0 {
+        format!("{}h", seconds / 3600)
+    } else if seconds != 0 && seconds % 60 == 0 {
+        format!("{}m", seconds / 60)
+    } else {
+        format!("{seconds}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_durations_read_as_prometheus_writes_them() {
+        assert_eq!(camel("cv_parse_errors"), "CvParseErrors");
+        assert_eq!(camel("http__requests"), "HttpRequests");
+        assert_eq!(duration(Duration::from_secs(300)), "5m");
+        assert_eq!(duration(Duration::from_secs(86_400)), "24h");
+        assert_eq!(duration(Duration::from_secs(90)), "90s");
+        assert_eq!(duration(Duration::ZERO), "0s");
+        assert_eq!(duration(Duration::from_millis(1500)), "1500ms");
+        for artifact in Artifact::ALL {
+            assert_eq!(artifact.name().parse::<Artifact>(), Ok(artifact));
+            assert_eq!(artifact.file_name().parse::<Artifact>(), Ok(artifact));
+        }
+        assert!("graphs".parse::<Artifact>().is_err());
+    }
+}

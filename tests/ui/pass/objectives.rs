@@ -46,7 +46,19 @@ fn store() -> Result<(), FetchError> {
     Err(FetchError::Timeout)
 }
 
+/// Scans a board: failures are the calls whose outcome is not `ok`.
+#[instrument_metric(
+    histogram = "objective_scan_duration_seconds",
+    calls = "objective_scan_runs_total",
+    outcome = "status",
+    objective(success = "99%"),
+)]
+fn scan() -> Result<(), FetchError> {
+    Ok(())
+}
+
 fn main() {
+    let _ = scan();
     b5ms();
     b10ms();
     b25ms();

@@ -1,0 +1,67 @@
+//! `demo-app emit`: the operations files generated from the service's own
+//! metric catalogue, through `metricate::ops`, the one call any binary makes.
+
+use crate::cli::EmitArgs;
+use crate::db::Database;
+use metricate::ops::{self, Artifact, Settings};
+use std::path::Path;
+
+/// Why nothing was emitted.
+#[derive(Debug, thiserror::Error)]
+pub enum EmitError {
+    /// Not a generated file's name.
+    #[error(transparent)]
+    Unknown(#[from] ops::UnknownArtifact),
+    /// `all` goes to a directory.
+    #[error("`emit all` writes six files: give it --dir")]
+    AllNeedsDir,
+    /// The files could not be written.
+    #[error("could not write: {0}")]
+    Write(#[from] std::io::Error),
+}
+
+/// The settings the flags give.
+pub fn settings(args: &EmitArgs) -> Settings {
+    let mut settings = Settings::new(args.job.clone());
+    settings.targets.clone_from(&args.targets);
+    settings.alertmanagers.clone_from(&args.alertmanagers);
+    settings.remote_write.clone_from(&args.remote_write);
+    settings.webhook_url.clone_from(&args.webhook_url);
+    settings.runbook_url.clone_from(&args.runbook_url);
+    settings.scrape_interval = args.scrape_interval;
+    settings.alert_for = args.alert_for;
+    settings.group_wait = args.group_wait;
+    settings
+}
+
+/// Registers what the service registers as it starts (the HTTP layer, the
+/// pool and database gauges, `build_info`, the process metrics), then
+/// generates from the catalogue: what was written, or the text.
+pub fn run(args: &EmitArgs) -> Result<String, EmitError> {
+    let _ = crate::app::with_metrics(axum::Router::new(), &Database::unopened());
+    let catalog = metricate::catalog();
+    let settings = settings(args);
+    match (args.what.as_str(), &args.dir) {
+        ("all", Some(dir)) => {
+            let written = ops::write_all(dir, &catalog, &settings)?;
+            Ok(written
+                .iter()
+                .map(|path| format!("wrote {}\n", path.display()))
+                .collect())
+        }
+        ("all", None) => Err(EmitError::AllNeedsDir),
+        (name, dir) => {
+            let artifact: Artifact = name.parse()?;
+            let text = ops::generate(artifact, &catalog, &settings);
+            match dir {
+                Some(dir) => {
+                    let path = Path::new(dir).join(artifact.file_name());
+                    std::fs::create_dir_all(dir)?;
+                    std::fs::write(&path, text)?;
+                    Ok(format!("wrote {}\n", path.display()))
+                }
+                None => Ok(text),
+            }
+        }
+    }
+}

@@ -1,0 +1,698 @@
+//! The Grafana dashboard: a data source and `job`/`instance` variables every
+//! query filters by, a row per golden signal (traffic, errors, latency,
+//! saturation) with a panel per instrumented family and per gauge, and a row
+//! of error budgets, one per objective.
+
+use super::model::{
+    Model, Promise, HTTP_DURATION, HTTP_IN_PROGRESS, HTTP_REQUESTS, PROCESS_CPU, PROCESS_MAX_FDS,
+    PROCESS_OPEN_FDS, PROCESS_RSS, PROCESS_START,
+};
+use super::promql::{self, equalities, series, Scope};
+use super::Settings;
+use crate::catalog::FamilyInfo;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// The Grafana dashboard schema the JSON follows.
+const SCHEMA_VERSION: u32 = 39;
+/// Every query's label filter, from the dashboard's variables.
+const FILTER: &str = r#"job=~"$job",instance=~"$instance""#;
+/// Every query's rate window.
+const WINDOW: &str = "$__rate_interval";
+/// Panels per row of the grid, and their height.
+const PER_ROW: u32 = 3;
+const HEIGHT: u32 = 8;
+
+/// The panel ids by key, for the alerts' links.
+pub(super) type PanelIds = BTreeMap<String, u32>;
+
+/// One query of a panel.
+pub(super) struct Query {
+    pub(super) expr: String,
+    pub(super) legend: String,
+}
+
+/// How a panel draws.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// Lines over time.
+    Timeseries,
+    /// One big number.
+    Stat,
+}
+
+/// One panel.
+pub(super) struct Panel {
+    /// What alerts and the reference call it: `op:cv_parse:errors`.
+    pub(super) key: String,
+    pub(super) title: String,
+    pub(super) description: String,
+    pub(super) unit: &'static str,
+    pub(super) kind: Kind,
+    pub(super) queries: Vec<Query>,
+}
+
+/// A row of panels.
+pub(super) struct Row {
+    pub(super) title: &'static str,
+    pub(super) panels: Vec<Panel>,
+}
+
+/// The rows, in order.
+pub(super) struct Plan {
+    pub(super) rows: Vec<Row>,
+}
+
+impl Plan {
+    /// Each panel's id: rows and panels numbered in order from 1.
+    pub(super) fn panel_ids(&self) -> PanelIds {
+        let mut ids = PanelIds::new();
+        let mut next = 1;
+        for row in &self.rows {
+            next += 1;
+            for panel in &row.panels {
+                ids.insert(panel.key.clone(), next);
+                next += 1;
+            }
+        }
+        ids
+    }
+
+    /// Every panel.
+    pub(super) fn panels(&self) -> impl Iterator<Item = &Panel> {
+        self.rows.iter().flat_map(|row| &row.panels)
+    }
+}
+
+/// The dashboard's uid: `metricate-<job>`, in the characters and length
+/// Grafana takes.
+pub(super) fn uid(job: &str) -> String {
+    let cleaned: String = job
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("metricate-{cleaned}").chars().take(40).collect()
+}
+
+/// The unit of a family's values, from its name.
+fn unit_of(name: &str) -> &'static str {
+    let base = name.trim_end_matches("_total");
+    if base.ends_with("_seconds") {
+        "s"
+    } else if base.ends_with("_bytes") {
+        "bytes"
+    } else if base.ends_with("_ratio") {
+        "percentunit"
+    } else if base.ends_with("_dollars") {
+        "currencyUSD"
+    } else {
+        "short"
+    }
+}
+
+/// The unit of a counter's rate.
+fn rate_unit(name: &str) -> &'static str {
+    match unit_of(name) {
+        "s" => "percentunit",
+        "bytes" => "Bps",
+        "currencyUSD" => "currencyUSD",
+        _ => "ops",
+    }
+}
+
+fn legend(labels: &[&str]) -> String {
+    if labels.is_empty() {
+        "{{instance}}".to_owned()
+    } else {
+        labels
+            .iter()
+            .map(|label| format!("{{{{{label}}}}}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+fn label_names(family: &FamilyInfo) -> Vec<&'static str> {
+    family.labels.iter().map(|label| label.name).collect()
+}
+
+fn panel(
+    key: String,
+    title: String,
+    description: &str,
+    unit: &'static str,
+    queries: Vec<Query>,
+) -> Panel {
+    Panel {
+        key,
+        title,
+        description: description.to_owned(),
+        unit,
+        kind: Kind::Timeseries,
+        queries,
+    }
+}
+
+fn query(expr: String, legend: String) -> Query {
+    Query { expr, legend }
+}
+
+fn traffic(model: &Model<'_>) -> Row {
+    let mut panels = vec![Panel {
+        kind: Kind::Stat,
+        ..panel(
+            "service:up".to_owned(),
+            "Targets up".to_owned(),
+            "1 for each instance Prometheus scraped at its last attempt, 0 for each it could not.",
+            "short",
+            vec![query(format!("up{{{FILTER}}}"), "{{instance}}".to_owned())],
+        )
+    }];
+    if model.http {
+        panels.push(panel(
+            "http:rate".to_owned(),
+            "HTTP requests".to_owned(),
+            "Requests answered per second, by method and route template.",
+            "reqps",
+            vec![query(
+                format!("sum by (method, route) (rate({HTTP_REQUESTS}{{{FILTER}}}[{WINDOW}]))"),
+                "{{method}} {{route}}".to_owned(),
+            )],
+        ));
+    }
+    for operation in &model.operations {
+        let by = &operation.labels;
+        let scope = Scope {
+            filter: FILTER,
+            by,
+            window: WINDOW,
+        };
+        if let Some(calls) = operation.calls_rate(scope, &[]) {
+            panels.push(panel(
+                format!("op:{}:rate", operation.name),
+                format!("{} calls", operation.name),
+                operation.help,
+                "ops",
+                vec![query(calls, legend(by))],
+            ));
+        }
+    }
+    for counter in &model.counters {
+        let by = label_names(counter);
+        panels.push(panel(
+            format!("counter:{}", counter.name),
+            counter.name.to_owned(),
+            &counter.help,
+            rate_unit(counter.name),
+            vec![query(
+                format!(
+                    "sum by ({}) (rate({}[{WINDOW}]))",
+                    by.join(", "),
+                    series(counter.name, FILTER, &[])
+                ),
+                legend(&by),
+            )],
+        ));
+    }
+    Row {
+        title: "Traffic",
+        panels,
+    }
+}
+
+fn errors(model: &Model<'_>) -> Row {
+    let mut panels = Vec::new();
+    if model.http {
+        panels.push(panel(
+            "http:errors".to_owned(),
+            "HTTP 5xx ratio".to_owned(),
+            "The share of requests answered with a server error.",
+            "percentunit",
+            vec![query(
+                promql::server_error_ratio(
+                    HTTP_REQUESTS,
+                    Scope {
+                        filter: FILTER,
+                        by: &["job"],
+                        window: WINDOW,
+                    },
+                ),
+                "{{job}}".to_owned(),
+            )],
+        ));
+    }
+    for operation in &model.operations {
+        let scope = Scope {
+            filter: FILTER,
+            by: &operation.labels,
+            window: WINDOW,
+        };
+        if let Some(ratio) = operation.error_ratio(scope, &[]) {
+            panels.push(panel(
+                format!("op:{}:errors", operation.name),
+                format!("{} error ratio", operation.name),
+                operation.help,
+                "percentunit",
+                vec![query(ratio, legend(&operation.labels))],
+            ));
+        }
+    }
+    Row {
+        title: "Errors",
+        panels,
+    }
+}
+
+fn quantiles(histogram: &str, by: &[&str]) -> Vec<Query> {
+    let scope = Scope {
+        filter: FILTER,
+        by,
+        window: WINDOW,
+    };
+    [("p50", 0.5), ("p95", 0.95), ("p99", 0.99)]
+        .into_iter()
+        .map(|(name, quantile)| {
+            query(
+                promql::histogram_quantile(histogram, quantile, scope, &[]),
+                name.to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn latency(model: &Model<'_>) -> Row {
+    let mut panels = Vec::new();
+    if model.http {
+        panels.push(panel(
+            "http:latency".to_owned(),
+            "HTTP p95 latency".to_owned(),
+            "The 95th percentile of the time to answer, by method and route template.",
+            "s",
+            vec![query(
+                promql::histogram_quantile(
+                    HTTP_DURATION,
+                    0.95,
+                    Scope {
+                        filter: FILTER,
+                        by: &["method", "route"],
+                        window: WINDOW,
+                    },
+                    &[],
+                ),
+                "{{method}} {{route}}".to_owned(),
+            )],
+        ));
+    }
+    for operation in &model.operations {
+        if let Some(histogram) = operation.histogram {
+            panels.push(panel(
+                format!("op:{}:latency", operation.name),
+                format!("{} latency", operation.name),
+                operation.help,
+                "s",
+                quantiles(histogram.name, &[]),
+            ));
+        }
+    }
+    for histogram in &model.histograms {
+        panels.push(panel(
+            format!("histogram:{}", histogram.name),
+            histogram.name.to_owned(),
+            &histogram.help,
+            unit_of(histogram.name),
+            quantiles(histogram.name, &[]),
+        ));
+    }
+    Row {
+        title: "Latency",
+        panels,
+    }
+}
+
+fn saturation(model: &Model<'_>) -> Row {
+    let mut panels = Vec::new();
+    if model.http {
+        panels.push(panel(
+            "http:in_progress".to_owned(),
+            "HTTP requests in progress".to_owned(),
+            "Requests being answered, by route template.",
+            "short",
+            vec![query(
+                format!("sum by (route) ({HTTP_IN_PROGRESS}{{{FILTER}}})"),
+                "{{route}}".to_owned(),
+            )],
+        ));
+    }
+    for operation in &model.operations {
+        if let Some(in_flight) = operation.in_flight {
+            panels.push(panel(
+                format!("op:{}:in_flight", operation.name),
+                format!("{} in flight", operation.name),
+                operation.help,
+                "short",
+                vec![query(
+                    format!(
+                        "sum by ({}) ({})",
+                        operation.labels.join(", "),
+                        series(in_flight.name, FILTER, &[])
+                    ),
+                    legend(&operation.labels),
+                )],
+            ));
+        }
+    }
+    for pool in &model.pools {
+        let (active, idle) = (
+            series(pool.active.name, FILTER, &[]),
+            series(pool.idle.name, FILTER, &[]),
+        );
+        panels.push(panel(
+            format!("pool:{}", pool.prefix),
+            format!("{} pool in use", pool.prefix),
+            &pool.active.help,
+            "percentunit",
+            vec![query(
+                format!("sum by (instance) ({active})\n/\n(sum by (instance) ({active}) + sum by (instance) ({idle}))"),
+                "{{instance}}".to_owned(),
+            )],
+        ));
+    }
+    for gauge in &model.gauges {
+        let by = label_names(gauge);
+        let expr = if by.is_empty() {
+            series(gauge.name, FILTER, &[])
+        } else {
+            format!(
+                "sum by ({}) ({})",
+                by.join(", "),
+                series(gauge.name, FILTER, &[])
+            )
+        };
+        panels.push(panel(
+            format!("gauge:{}", gauge.name),
+            gauge.name.to_owned(),
+            &gauge.help,
+            unit_of(gauge.name),
+            vec![query(expr, legend(&by))],
+        ));
+    }
+    for timestamp in &model.timestamps {
+        panels.push(panel(
+            format!("age:{}", timestamp.name),
+            format!(
+                "{} (age)",
+                timestamp.name.trim_end_matches("_timestamp_seconds")
+            ),
+            &timestamp.help,
+            "s",
+            vec![query(
+                format!(
+                    "time() - max by (instance) ({})",
+                    series(timestamp.name, FILTER, &[])
+                ),
+                "{{instance}}".to_owned(),
+            )],
+        ));
+    }
+    if model.process {
+        let process: [(&str, &str, &str, &'static str, String); 4] = [
+            (
+                "memory",
+                "Resident memory",
+                "The process's resident set size.",
+                "bytes",
+                series(PROCESS_RSS, FILTER, &[]),
+            ),
+            (
+                "cpu",
+                "CPU",
+                "CPU time used per second: 1 is one core busy.",
+                "percentunit",
+                format!("rate({}[{WINDOW}])", series(PROCESS_CPU, FILTER, &[])),
+            ),
+            (
+                "fds",
+                "Open files",
+                "Open file descriptors as a share of the limit.",
+                "percentunit",
+                format!(
+                    "{} / {}",
+                    series(PROCESS_OPEN_FDS, FILTER, &[]),
+                    series(PROCESS_MAX_FDS, FILTER, &[])
+                ),
+            ),
+            (
+                "uptime",
+                "Uptime",
+                "Time since the process started.",
+                "s",
+                format!("time() - {}", series(PROCESS_START, FILTER, &[])),
+            ),
+        ];
+        for (key, title, description, unit, expr) in process {
+            panels.push(panel(
+                format!("process:{key}"),
+                title.to_owned(),
+                description,
+                unit,
+                vec![query(expr, "{{instance}}".to_owned())],
+            ));
+        }
+    }
+    Row {
+        title: "Saturation",
+        panels,
+    }
+}
+
+fn objectives(model: &Model<'_>) -> Row {
+    let mut panels = Vec::new();
+    for slo in &model.slos {
+        let operation = &model.operations[slo.operation];
+        let scope = Scope {
+            filter: FILTER,
+            by: &[],
+            window: "30d",
+        };
+        let selector = equalities(&slo.selector);
+        let failures = match slo.promise {
+            Promise::Success(_) => operation.error_ratio(scope, &selector),
+            Promise::Latency(latency) => {
+                operation.slow_ratio(latency.threshold_seconds, scope, &selector)
+            }
+        };
+        let Some(failures) = failures else { continue };
+        panels.push(Panel {
+            kind: Kind::Stat,
+            ..panel(
+                format!("slo:{}", slo.name),
+                format!("{} budget left (30 days)", slo.name),
+                &format!(
+                    "The share of the error budget of `{}` not yet spent in the last 30 days.",
+                    slo.function
+                ),
+                "percentunit",
+                vec![query(
+                    format!("1 - (\n{failures}\n) / {}", slo.promise.budget()),
+                    slo.name.clone(),
+                )],
+            )
+        });
+    }
+    Row {
+        title: "Objectives",
+        panels,
+    }
+}
+
+/// Every panel the model calls for.
+pub(super) fn plan(model: &Model<'_>, _settings: &Settings) -> Plan {
+    let rows = [
+        traffic(model),
+        errors(model),
+        latency(model),
+        saturation(model),
+        objectives(model),
+    ];
+    Plan {
+        rows: rows
+            .into_iter()
+            .filter(|row| !row.panels.is_empty())
+            .collect(),
+    }
+}
+
+fn datasource() -> Value {
+    json!({ "type": "prometheus", "uid": "${datasource}" })
+}
+
+fn variables(settings: &Settings) -> Value {
+    let query_variable = |name: &str, query: &str, current: Value| {
+        json!({
+            "name": name,
+            "label": name,
+            "type": "query",
+            "datasource": datasource(),
+            "definition": query,
+            "query": { "query": query, "refId": "PrometheusVariableQueryEditor-VariableQuery", "qryType": 1 },
+            "refresh": 2,
+            "includeAll": true,
+            "multi": true,
+            "allValue": ".+",
+            "current": current,
+            "options": [],
+            "regex": "",
+            "sort": 1,
+            "hide": 0,
+        })
+    };
+    json!({ "list": [
+        {
+            "name": "datasource",
+            "label": "Data source",
+            "type": "datasource",
+            "query": "prometheus",
+            "current": {},
+            "options": [],
+            "refresh": 1,
+            "regex": "",
+            "hide": 0,
+        },
+        query_variable(
+            "job",
+            "label_values(up, job)",
+            json!({ "selected": true, "text": [settings.job], "value": [settings.job] }),
+        ),
+        query_variable(
+            "instance",
+            "label_values(up{job=~\"$job\"}, instance)",
+            json!({ "selected": true, "text": ["All"], "value": ["$__all"] }),
+        ),
+    ]})
+}
+
+fn panel_json(panel: &Panel, id: u32, x: u32, y: u32) -> Value {
+    let targets: Vec<Value> = panel
+        .queries
+        .iter()
+        .zip('A'..)
+        .map(|(query, ref_id)| {
+            json!({
+                "refId": ref_id.to_string(),
+                "datasource": datasource(),
+                "expr": query.expr,
+                "legendFormat": query.legend,
+                "range": true,
+                "instant": false,
+            })
+        })
+        .collect();
+    let (kind, options) = match panel.kind {
+        Kind::Timeseries => (
+            "timeseries",
+            json!({
+                "legend": { "displayMode": "list", "placement": "bottom", "showLegend": true },
+                "tooltip": { "mode": "multi", "sort": "desc" },
+            }),
+        ),
+        Kind::Stat => (
+            "stat",
+            json!({
+                "reduceOptions": { "calcs": ["lastNotNull"], "fields": "", "values": false },
+                "colorMode": "value",
+                "graphMode": "area",
+                "justifyMode": "auto",
+                "orientation": "auto",
+                "textMode": "auto",
+            }),
+        ),
+    };
+    json!({
+        "id": id,
+        "type": kind,
+        "title": panel.title,
+        "description": panel.description,
+        "datasource": datasource(),
+        "gridPos": { "h": HEIGHT, "w": 24 / PER_ROW, "x": x, "y": y },
+        "fieldConfig": { "defaults": { "unit": panel.unit }, "overrides": [] },
+        "options": options,
+        "targets": targets,
+    })
+}
+
+/// `dashboard.json`.
+pub(super) fn render(plan: &Plan, settings: &Settings) -> String {
+    let mut panels = Vec::new();
+    let mut id = 1;
+    let mut y = 0;
+    for row in &plan.rows {
+        panels.push(json!({
+            "id": id,
+            "type": "row",
+            "title": row.title,
+            "collapsed": false,
+            "gridPos": { "h": 1, "w": 24, "x": 0, "y": y },
+            "panels": [],
+        }));
+        id += 1;
+        y += 1;
+        for chunk in row.panels.chunks(PER_ROW as usize) {
+            for (column, panel) in (0..).zip(chunk) {
+                panels.push(panel_json(panel, id, column * (24 / PER_ROW), y));
+                id += 1;
+            }
+            y += HEIGHT;
+        }
+    }
+    let dashboard = json!({
+        "uid": uid(&settings.job),
+        "title": format!("{} (metricate)", settings.job),
+        "description": format!("Generated by metricate from the metric catalogue of {}. Regenerate it with the binary's emit command rather than editing it.", settings.job),
+        "tags": ["metricate", settings.job],
+        "timezone": "browser",
+        "editable": true,
+        "graphTooltip": 1,
+        "refresh": "30s",
+        "schemaVersion": SCHEMA_VERSION,
+        "version": 1,
+        "time": { "from": "now-1h", "to": "now" },
+        "annotations": { "list": [{
+            "builtIn": 1,
+            "datasource": { "type": "grafana", "uid": "-- Grafana --" },
+            "enable": true,
+            "hide": true,
+            "iconColor": "rgba(0, 211, 255, 1)",
+            "name": "Annotations & Alerts",
+            "type": "dashboard",
+        }]},
+        "templating": variables(settings),
+        "links": [],
+        "panels": panels,
+    });
+    let mut text = serde_json::to_string_pretty(&dashboard).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_follow_the_names() {
+        assert_eq!(unit_of("db_query_duration_seconds"), "s");
+        assert_eq!(rate_unit("ai_match_cost_dollars_total"), "currencyUSD");
+        assert_eq!(rate_unit("ai_match_tokens_total"), "ops");
+        assert_eq!(rate_unit("process_cpu_seconds_total"), "percentunit");
+        assert_eq!(unit_of("http_response_size_bytes"), "bytes");
+        assert_eq!(uid("demo app"), "metricate-demo-app");
+        assert_eq!(legend(&[]), "{{instance}}");
+        assert_eq!(legend(&["format", "model"]), "{{format}} {{model}}");
+    }
+}

@@ -1,0 +1,360 @@
+//! The service as the generators see it, read from the catalogue once: the
+//! instrumented operations (families an annotation declares together), their
+//! objectives, and the families of each other sort the rules and panels treat
+//! alike (gauges, timestamps, connection pools, the HTTP layer's, the
+//! process's).
+
+use crate::catalog::{Catalog, FamilyInfo, FunctionInfo, LatencyObjective, MetricKind};
+use crate::site::ERROR_TYPE;
+
+/// The HTTP layer's families, when the binary builds the layer.
+pub(super) const HTTP_DURATION: &str = "http_request_duration_seconds";
+pub(super) const HTTP_REQUESTS: &str = "http_requests_total";
+pub(super) const HTTP_IN_PROGRESS: &str = "http_requests_in_progress";
+/// The process families [`init`](crate::init) declares.
+pub(super) const PROCESS_RSS: &str = "process_resident_memory_bytes";
+pub(super) const PROCESS_CPU: &str = "process_cpu_seconds_total";
+pub(super) const PROCESS_START: &str = "process_start_time_seconds";
+pub(super) const PROCESS_OPEN_FDS: &str = "process_open_fds";
+pub(super) const PROCESS_MAX_FDS: &str = "process_max_fds";
+
+/// Families an annotation declares together, and the fns that share them.
+pub(super) struct Operation<'c> {
+    /// The name rules and panels use: the families' common stem (`cv_parse`
+    /// of `cv_parse_duration_seconds` and `cv_parse_errors_total`).
+    pub(super) name: String,
+    /// The HELP of the first fn.
+    pub(super) help: &'c str,
+    pub(super) histogram: Option<&'c FamilyInfo>,
+    pub(super) errors: Option<&'c FamilyInfo>,
+    pub(super) calls: Option<&'c FamilyInfo>,
+    pub(super) in_flight: Option<&'c FamilyInfo>,
+    /// The label of `calls` that says how a call ended (`ok` or not).
+    pub(super) outcome: Option<&'static str>,
+    /// The labels its series are split by, but `error_type` and the outcome.
+    pub(super) labels: Vec<&'static str>,
+}
+
+impl Operation<'_> {
+    /// The families it declares.
+    pub(super) fn families(&self) -> impl Iterator<Item = &FamilyInfo> {
+        [self.histogram, self.errors, self.calls, self.in_flight]
+            .into_iter()
+            .flatten()
+    }
+
+    /// Whether its failures can be counted: an `errors` counter, or `calls`
+    /// split by outcome.
+    pub(super) fn counts_errors(&self) -> bool {
+        self.errors.is_some() || (self.calls.is_some() && self.outcome.is_some())
+    }
+
+    /// Whether its calls can be counted.
+    pub(super) fn counts_calls(&self) -> bool {
+        self.histogram.is_some() || self.calls.is_some()
+    }
+}
+
+/// What an objective promises.
+#[derive(Clone, Copy)]
+pub(super) enum Promise {
+    /// This share of calls succeeds.
+    Success(f64),
+    /// This share of calls is at most this fast.
+    Latency(LatencyObjective),
+}
+
+impl Promise {
+    /// The share of calls that may fail the promise: the error budget.
+    pub(super) fn budget(self) -> f64 {
+        let budget = match self {
+            Promise::Success(target) => 1.0 - target,
+            Promise::Latency(latency) => 1.0 - latency.percentile,
+        };
+        // To nine decimals: `0.01`, not `0.010000000000000009`.
+        (budget * 1e9).round() / 1e9
+    }
+}
+
+/// One promise of one annotated fn.
+pub(super) struct Slo {
+    /// `match_cv_latency`: the fn's name and what is promised.
+    pub(super) name: String,
+    /// The operation whose families measure it.
+    pub(super) operation: usize,
+    /// The series of that fn among the operation's: its labels of one value.
+    pub(super) selector: Vec<(&'static str, &'static str)>,
+    pub(super) promise: Promise,
+    /// The fn, for the runbook.
+    pub(super) function: String,
+}
+
+/// A `<prefix>_active` and `<prefix>_idle` gauge pair: a pool.
+pub(super) struct Pool<'c> {
+    pub(super) prefix: &'c str,
+    pub(super) active: &'c FamilyInfo,
+    pub(super) idle: &'c FamilyInfo,
+}
+
+/// Everything the generators read.
+pub(super) struct Model<'c> {
+    pub(super) operations: Vec<Operation<'c>>,
+    pub(super) slos: Vec<Slo>,
+    /// Counters no annotation declares (`counter!`), but the HTTP layer's and
+    /// the process's.
+    pub(super) counters: Vec<&'c FamilyInfo>,
+    /// Gauges neither an annotation's in-flight gauge nor the HTTP layer's
+    /// nor the process's nor a timestamp nor half of a pool nor an `_info`
+    /// gauge (whose labels are its value).
+    pub(super) gauges: Vec<&'c FamilyInfo>,
+    /// Histograms no annotation declares, but the HTTP layer's.
+    pub(super) histograms: Vec<&'c FamilyInfo>,
+    /// Gauges named `*_timestamp_seconds`: when something last happened.
+    pub(super) timestamps: Vec<&'c FamilyInfo>,
+    pub(super) pools: Vec<Pool<'c>>,
+    /// Whether the HTTP layer's families are there.
+    pub(super) http: bool,
+    /// Whether the process families are there (`init` declares them).
+    pub(super) process: bool,
+}
+
+/// The stem of a family name: what remains without its unit and kind suffixes.
+fn stem(name: &str) -> &str {
+    const SUFFIXES: [&str; 7] = [
+        "_duration_seconds",
+        "_calls_total",
+        "_errors_total",
+        "_in_flight",
+        "_seconds",
+        "_total",
+        "_count",
+    ];
+    SUFFIXES
+        .iter()
+        .find_map(|suffix| name.strip_suffix(suffix))
+        .filter(|stem| !stem.is_empty())
+        .unwrap_or(name)
+}
+
+/// The HTTP layer's families: requests, their durations and sizes.
+fn is_http(name: &str) -> bool {
+    name.starts_with("http_request") || name.starts_with("http_response")
+}
+
+fn is_process(name: &str) -> bool {
+    name.starts_with("process_")
+}
+
+impl<'c> Model<'c> {
+    pub(super) fn of(catalog: &'c Catalog) -> Model<'c> {
+        let family = |name: Option<&'static str>| name.and_then(|name| catalog.family(name));
+        let mut operations: Vec<Operation<'c>> = Vec::new();
+        let mut slos = Vec::new();
+        for function in catalog.functions() {
+            let key = (
+                function.histogram,
+                function.errors,
+                function.calls,
+                function.in_flight,
+            );
+            let index = match operations.iter().position(|operation| {
+                (
+                    operation.histogram.map(|f| f.name),
+                    operation.errors.map(|f| f.name),
+                    operation.calls.map(|f| f.name),
+                    operation.in_flight.map(|f| f.name),
+                ) == key
+            }) {
+                Some(index) => index,
+                None => {
+                    operations.push(operation(function, &family));
+                    operations.len() - 1
+                }
+            };
+            if let Some(objective) = function.objective {
+                let selector = selector(function, &operations[index]);
+                let name = function.site.function.unwrap_or("fn");
+                if let Some(success) = objective.success {
+                    slos.push(Slo {
+                        name: format!("{name}_success"),
+                        operation: index,
+                        selector: selector.clone(),
+                        promise: Promise::Success(success),
+                        function: qualified(function),
+                    });
+                }
+                if let Some(latency) = objective.latency {
+                    slos.push(Slo {
+                        name: format!("{name}_latency"),
+                        operation: index,
+                        selector,
+                        promise: Promise::Latency(latency),
+                        function: qualified(function),
+                    });
+                }
+            }
+        }
+        dedupe_names(&mut operations);
+        let owned: Vec<&str> = operations
+            .iter()
+            .flat_map(|operation| operation.families().map(|family| family.name))
+            .collect();
+        let free = |kind: MetricKind| {
+            catalog
+                .families()
+                .iter()
+                .filter(move |family| family.kind == kind)
+                .filter(|family| !owned.contains(&family.name))
+                .filter(|family| !is_http(family.name) && !is_process(family.name))
+        };
+        let mut pools = Vec::new();
+        for active in free(MetricKind::Gauge) {
+            let Some(prefix) = active.name.strip_suffix("_active") else {
+                continue;
+            };
+            if let Some(idle) = catalog.family(&format!("{prefix}_idle")) {
+                pools.push(Pool {
+                    prefix,
+                    active,
+                    idle,
+                });
+            }
+        }
+        let pooled = |name: &str| {
+            pools
+                .iter()
+                .any(|pool| pool.active.name == name || pool.idle.name == name)
+        };
+        let timestamps: Vec<_> = free(MetricKind::Gauge)
+            .filter(|family| family.name.ends_with("_timestamp_seconds"))
+            .collect();
+        let gauges = free(MetricKind::Gauge)
+            .filter(|family| !family.name.ends_with("_timestamp_seconds") && !pooled(family.name))
+            .filter(|family| !family.name.ends_with("_info"))
+            .collect();
+        Model {
+            counters: free(MetricKind::Counter).collect(),
+            histograms: free(MetricKind::Histogram).collect(),
+            gauges,
+            timestamps,
+            pools,
+            http: catalog.family(HTTP_DURATION).is_some()
+                && catalog.family(HTTP_REQUESTS).is_some(),
+            process: catalog.family(PROCESS_RSS).is_some(),
+            operations,
+            slos,
+        }
+    }
+}
+
+fn operation<'c>(
+    function: &'c FunctionInfo,
+    family: &impl Fn(Option<&'static str>) -> Option<&'c FamilyInfo>,
+) -> Operation<'c> {
+    let histogram = family(function.histogram);
+    let errors = family(function.errors);
+    let calls = family(function.calls);
+    let in_flight = family(function.in_flight);
+    let name = [
+        function.histogram,
+        function.calls,
+        function.errors,
+        function.in_flight,
+    ]
+    .into_iter()
+    .flatten()
+    .next()
+    .map_or_else(
+        || function.site.function.unwrap_or("fn").to_owned(),
+        |name| stem(name).to_owned(),
+    );
+    let labels = [histogram, calls, errors, in_flight]
+        .into_iter()
+        .flatten()
+        .next()
+        .map(|family| {
+            family
+                .labels
+                .iter()
+                .map(|label| label.name)
+                .filter(|label| *label != ERROR_TYPE && Some(*label) != function.outcome)
+                .collect()
+        })
+        .unwrap_or_default();
+    Operation {
+        name,
+        help: function.help,
+        histogram,
+        errors,
+        calls,
+        in_flight,
+        outcome: function.outcome,
+        labels,
+    }
+}
+
+/// The labels that pick `function`'s series out of the operation's: those
+/// of one value in the fn (its `const_labels`) but of more in the family.
+fn selector(
+    function: &FunctionInfo,
+    operation: &Operation<'_>,
+) -> Vec<(&'static str, &'static str)> {
+    let shared = operation.families().next();
+    function
+        .labels
+        .iter()
+        .filter_map(|label| match label.values.as_deref() {
+            Some([only]) => Some((label.name, *only)),
+            _ => None,
+        })
+        .filter(|(name, _)| {
+            shared.is_some_and(|family| {
+                family.labels.iter().any(|label| {
+                    label.name == *name
+                        && label.values.as_ref().is_none_or(|values| values.len() > 1)
+                })
+            })
+        })
+        .collect()
+}
+
+fn qualified(function: &FunctionInfo) -> String {
+    match function.site.function {
+        Some(name) => format!("{}::{name}", function.site.module_path),
+        None => function.site.module_path.to_owned(),
+    }
+}
+
+/// Two operations whose families share a stem get the first family's full name.
+fn dedupe_names(operations: &mut [Operation<'_>]) {
+    for index in 0..operations.len() {
+        let clash = operations
+            .iter()
+            .enumerate()
+            .any(|(other, operation)| other != index && operation.name == operations[index].name);
+        if clash {
+            let first = operations[index]
+                .families()
+                .next()
+                .map(|family| family.name.to_owned());
+            if let Some(first) = first {
+                operations[index].name = first;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stem;
+
+    #[test]
+    fn stems_drop_the_unit_and_kind() {
+        assert_eq!(stem("cv_parse_duration_seconds"), "cv_parse");
+        assert_eq!(stem("api_handler_calls_total"), "api_handler");
+        assert_eq!(stem("cv_parse_errors_total"), "cv_parse");
+        assert_eq!(stem("jobs_in_flight"), "jobs");
+        assert_eq!(stem("scan_seconds"), "scan");
+        assert_eq!(stem("_total"), "_total");
+    }
+}

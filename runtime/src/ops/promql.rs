@@ -1,0 +1,158 @@
+//! PromQL for an operation's signals, written once for the rules and the
+//! dashboard: the two differ only in their label filter, grouping and window.
+
+use super::model::Operation;
+
+/// Where a query looks: the label matchers every selector gets (`""` for
+/// none), the labels it keeps, and its range.
+#[derive(Clone, Copy)]
+pub(super) struct Scope<'a> {
+    pub(super) filter: &'a str,
+    pub(super) by: &'a [&'a str],
+    pub(super) window: &'a str,
+}
+
+/// `name{filter,extra}`, without braces when there is nothing to match.
+pub(super) fn series(name: &str, filter: &str, extra: &[String]) -> String {
+    let matchers: Vec<&str> = std::iter::once(filter)
+        .chain(extra.iter().map(String::as_str))
+        .filter(|matcher| !matcher.is_empty())
+        .collect();
+    if matchers.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{name}{{{}}}", matchers.join(","))
+    }
+}
+
+/// `sum by (labels) (rate(name{..}[window]))`.
+fn summed_rate(name: &str, scope: Scope<'_>, extra: &[String]) -> String {
+    format!(
+        "sum by ({}) (rate({}[{}]))",
+        scope.by.join(", "),
+        series(name, scope.filter, extra),
+        scope.window
+    )
+}
+
+/// A matcher for `le` equal to `bound` however the exposition wrote it:
+/// `1` and `1.0` name the same bound.
+pub(super) fn le_matcher(bound: f64) -> String {
+    if bound.fract() == 0.0 && bound.abs() < 1e15 {
+        format!(r#"le=~"{bound}(\\.0)?""#)
+    } else {
+        format!(r#"le="{bound}""#)
+    }
+}
+
+/// `label="value"` for each pair.
+pub(super) fn equalities(pairs: &[(&str, &str)]) -> Vec<String> {
+    pairs
+        .iter()
+        .map(|(name, value)| format!(r#"{name}="{}""#, escape(value)))
+        .collect()
+}
+
+/// A label value inside a PromQL string.
+pub(super) fn escape(value: &str) -> String {
+    value.replace('\\', r"\\").replace('"', "\\\"")
+}
+
+impl Operation<'_> {
+    /// Calls per second, when they are counted.
+    pub(super) fn calls_rate(&self, scope: Scope<'_>, extra: &[String]) -> Option<String> {
+        match (self.histogram, self.calls) {
+            (Some(histogram), _) => Some(summed_rate(
+                &format!("{}_count", histogram.name),
+                scope,
+                extra,
+            )),
+            (None, Some(calls)) => Some(summed_rate(calls.name, scope, extra)),
+            (None, None) => None,
+        }
+    }
+
+    /// Failed calls per second: the `errors` counter, or the calls whose
+    /// outcome is not `ok`.
+    pub(super) fn errors_rate(&self, scope: Scope<'_>, extra: &[String]) -> Option<String> {
+        match (self.errors, self.calls, self.outcome) {
+            (Some(errors), _, _) => Some(summed_rate(errors.name, scope, extra)),
+            (None, Some(calls), Some(outcome)) => {
+                let mut matchers = extra.to_vec();
+                matchers.push(format!(r#"{outcome}!="ok""#));
+                Some(summed_rate(calls.name, scope, &matchers))
+            }
+            _ => None,
+        }
+    }
+
+    /// The share of calls that failed.
+    pub(super) fn error_ratio(&self, scope: Scope<'_>, extra: &[String]) -> Option<String> {
+        Some(format!(
+            "{}\n/\n{}",
+            self.errors_rate(scope, extra)?,
+            self.calls_rate(scope, extra)?
+        ))
+    }
+
+    /// The share of calls slower than `bound` (one of the histogram's bounds).
+    pub(super) fn slow_ratio(
+        &self,
+        bound: f64,
+        scope: Scope<'_>,
+        extra: &[String],
+    ) -> Option<String> {
+        let histogram = self.histogram?;
+        let mut under = extra.to_vec();
+        under.push(le_matcher(bound));
+        Some(format!(
+            "1 - (\n{}\n/\n{}\n)",
+            summed_rate(&format!("{}_bucket", histogram.name), scope, &under),
+            summed_rate(&format!("{}_count", histogram.name), scope, extra)
+        ))
+    }
+}
+
+/// `histogram_quantile(q, sum by (labels, le) (rate(name_bucket[window])))`.
+pub(super) fn histogram_quantile(
+    histogram: &str,
+    quantile: f64,
+    scope: Scope<'_>,
+    extra: &[String],
+) -> String {
+    let mut by = scope.by.to_vec();
+    by.push("le");
+    format!(
+        "histogram_quantile({quantile}, {})",
+        summed_rate(
+            &format!("{histogram}_bucket"),
+            Scope { by: &by, ..scope },
+            extra
+        )
+    )
+}
+
+/// The share of `counter`'s requests with a 5xx status; 0, not nothing, when
+/// there are none.
+pub(super) fn server_error_ratio(counter: &str, scope: Scope<'_>) -> String {
+    let all = summed_rate(counter, scope, &[]);
+    let failed = summed_rate(counter, scope, &[r#"status=~"5..""#.to_owned()]);
+    format!("(\n{failed}\nor\n{all} * 0\n)\n/\n{all}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selectors_and_bounds_read_as_promql() {
+        assert_eq!(series("up", "", &[]), "up");
+        assert_eq!(
+            series("up", r#"job="a""#, &[r#"x="y""#.to_owned()]),
+            r#"up{job="a",x="y"}"#
+        );
+        assert_eq!(le_matcher(0.25), r#"le="0.25""#);
+        assert_eq!(le_matcher(2.0), r#"le=~"2(\\.0)?""#);
+        assert_eq!(escape(r#"a"b\c"#), r#"a\"b\\c"#);
+    }
+}
