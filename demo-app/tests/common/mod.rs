@@ -29,7 +29,10 @@ impl Demo {
     /// Starts the service on `data_dir` with `extra` flags, waits for the
     /// address it prints and for its first scan to finish.
     pub fn start(data_dir: &Path, extra: &[&str]) -> Demo {
-        let mut args = vec!["serve", "--addr", "127.0.0.1:0", "--scan-every", "1h"];
+        let mut args = vec!["serve", "--addr", "127.0.0.1:0"];
+        if !extra.contains(&"--scan-every") {
+            args.extend(["--scan-every", "1h"]);
+        }
         args.extend([
             "--admin-token",
             ADMIN_TOKEN,
@@ -99,6 +102,11 @@ impl Demo {
             child: Some(child),
             address,
         }
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
     }
 
     /// Its base URL.
