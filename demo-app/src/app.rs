@@ -15,8 +15,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-/// How long a request body may take to arrive, and a request to be answered.
-const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a request may take to be answered.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Why the service could not start.
@@ -173,7 +172,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), StartError> {
     scan::rebuild_corpus(&database, &app.corpus).await?;
     let router = api::router(Arc::clone(&app))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
-            BODY_TIMEOUT,
+            args.body_timeout,
         ))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,

@@ -69,6 +69,9 @@ pub struct ServeArgs {
     /// How durable a commit is: `full` (fsync on every commit) or `normal`.
     #[arg(long, env = "DEMO_DURABILITY", value_enum, default_value = "full")]
     pub durability: Durability,
+    /// How long a request body may take to arrive before a 408.
+    #[arg(long, env = "DEMO_BODY_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub body_timeout: Duration,
     /// Database connections in the pool.
     #[arg(long, env = "DEMO_CONNECTIONS", default_value_t = 8)]
     pub connections: u32,
@@ -120,13 +123,25 @@ pub struct LoadArgs {
     /// The service's data directory, where its dev secrets are kept.
     #[arg(long, env = "DEMO_DATA_DIR", default_value = "demo-data")]
     pub data_dir: PathBuf,
-    /// Send only requests that should succeed (no bad input, no attacks):
-    /// traffic that must fire no alert.
-    #[arg(long)]
-    pub only_valid: bool,
+    /// What to send: `mixed` (every endpoint, good and bad), `valid` (only
+    /// requests that should succeed: traffic that must fire no alert) or
+    /// `writes` (valid uploads, status changes and webhooks).
+    #[arg(long, value_enum, default_value = "mixed")]
+    pub mix: Mix,
     /// Write the summary as JSON to this file as well.
     #[arg(long)]
     pub json: Option<PathBuf>,
+}
+
+/// The traffic `demo-app load` sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mix {
+    /// Every endpoint, good requests and bad ones, attacks included.
+    Mixed,
+    /// Only requests that should succeed.
+    Valid,
+    /// Only valid writes: CV uploads, job status changes, webhooks.
+    Writes,
 }
 
 /// `demo-app emit`.

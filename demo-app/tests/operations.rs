@@ -220,7 +220,8 @@ fn generated_rules_and_dashboard_work_on_real_servers_and_forced_alerts_arrive()
                     "20",
                     "--concurrency",
                     "2",
-                    "--only-valid",
+                    "--mix",
+                    "valid",
                 ],
             )
         })

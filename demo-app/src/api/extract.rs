@@ -2,9 +2,11 @@
 //! JSON error with a message: bodies, query strings, path ids and the account.
 
 use super::ApiError;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
+use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 
 /// A JSON body: malformed JSON is a 400, the wrong shape a 422, another
@@ -32,6 +34,35 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
             }
             Err(error) => Err(ApiError::BadRequest(error.body_text())),
         }
+    }
+}
+
+/// Bodies of JSON and webhooks are at most this long.
+pub(super) const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// A body that could not be read: too long, too slow, or cut off.
+fn body_error(status: StatusCode, text: String) -> ApiError {
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::PayloadTooLarge(format!("a body is at most {MAX_BODY_BYTES} bytes"))
+        }
+        StatusCode::REQUEST_TIMEOUT => ApiError::Timeout,
+        _ => ApiError::BadRequest(text),
+    }
+}
+
+/// A raw body of at most [`MAX_BODY_BYTES`] (the router's `DefaultBodyLimit`):
+/// longer is a 413, cut off a 400.
+pub(super) struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        Bytes::from_request(request, state)
+            .await
+            .map(RawBody)
+            .map_err(|error: BytesRejection| body_error(error.status(), error.body_text()))
     }
 }
 

@@ -80,6 +80,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/admin/run-scan", post(admin::run_scan))
         .fallback(|| async { ApiError::NotFound("no such route".to_owned()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(axum::extract::DefaultBodyLimit::max(
+            extract::MAX_BODY_BYTES,
+        ))
         .with_state(app)
 }
 

@@ -1,9 +1,9 @@
 //! `POST /webhooks/paypal`: verified, parsed, applied once per event id.
 
+use super::extract::RawBody;
 use super::{handler, ApiError, App};
 use crate::db;
 use crate::webhooks::{verify, EventType, Payload, WebhookOutcome};
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -31,7 +31,7 @@ handler!(
     pub(super) async fn paypal(
         State(app): State<Arc<App>>,
         headers: HeaderMap,
-        body: Bytes,
+        RawBody(body): RawBody,
     ) -> Result<Response, ApiError> {
         let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
         let verified = verify(

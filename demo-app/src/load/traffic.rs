@@ -1,7 +1,7 @@
 //! The traffic mix: every endpoint, with the good requests a real client sends
 //! and the bad ones real clients and attackers send too.
 
-use crate::cli::LoadArgs;
+use crate::cli::{LoadArgs, Mix};
 use crate::cv::{fixtures as documents, CvFormat, MAX_CV_BYTES};
 use crate::fixtures::{cv_text, Rng};
 use crate::webhooks::sign;
@@ -39,6 +39,8 @@ pub(super) struct Shared {
     last_scan: Mutex<Option<Instant>>,
     /// Only requests that should succeed.
     only_valid: bool,
+    /// Only writes.
+    writes_only: bool,
 }
 
 impl Shared {
@@ -118,7 +120,8 @@ impl Shared {
             next_event: AtomicU64::new(0),
             sent_events: Mutex::new(Vec::new()),
             last_scan: Mutex::new(None),
-            only_valid: args.only_valid,
+            only_valid: args.mix != Mix::Mixed,
+            writes_only: args.mix == Mix::Writes,
         }
     }
 
@@ -205,6 +208,13 @@ impl Worker {
 
     /// One request of the mix, by weight.
     fn pick(&mut self) -> (&'static str, RequestBuilder) {
+        if self.shared.writes_only {
+            return match self.rng.below(3) {
+                0 => ("POST /api/cvs", self.upload_cv()),
+                1 => ("PATCH /api/jobs/{id}", self.set_job_status()),
+                _ => ("POST /webhooks/paypal", self.webhook()),
+            };
+        }
         let roll = self.rng.below(100);
         match roll {
             0..5 => ("GET /health", self.request(Method::GET, "/health")),

@@ -21,13 +21,19 @@
 //! ```
 //! use metricate::ops::{Artifact, Settings};
 //!
+//! #[derive(Debug, metricate::LabelValue)]
+//! enum ParseError { Empty }
+//!
 //! /// Parses an uploaded CV.
 //! #[metricate::instrument_metric(
 //!     histogram = "doc_ops_parse_duration_seconds",
 //!     errors = "doc_ops_parse_errors_total",
 //!     objective(latency = "250ms", percentile = 99),
 //! )]
-//! fn parse(body: &str) -> Result<usize, std::fmt::Error> { Ok(body.len()) }
+//! fn parse(body: &str) -> Result<usize, ParseError> {
+//!     if body.is_empty() { Err(ParseError::Empty) } else { Ok(body.len()) }
+//! }
+//! # let _ = parse("");
 //!
 //! let settings = Settings::new("cv-service");
 //! let rules = metricate::ops::generate(Artifact::Rules, &metricate::catalog(), &settings);
