@@ -54,7 +54,7 @@
 //! |---|---|
 //! | site | an annotated fn, or a `counter!`, `gauge!` or `histogram!` call. Each emits a `static` declaration of its metrics next to the code |
 //! | family | one metric name, with its kind, label names and buckets. Sites that agree on these share the family; sites that disagree are a [`Conflict`] |
-//! | label value | a value of a type that implements [`LabelValue`](trait@LabelValue): a closed set known at compile time, so every label combination can be created at 0 and their number checked against a budget (default 1000) by `cargo check` |
+//! | label value | a value of a type that implements [`LabelValue`](trait@LabelValue): a closed set known at compile time, so every label combination can be created at 0 and their number checked against a budget (default 1000) at compile time |
 //! | typed label | `labels(tier: Tier = self.tier)`, `counter!(.., model: Model = model)`: the type written where the macro cannot name it, so the values are known at start |
 //! | catalogue | every declaration in the binary, collected by the linker: [`catalog()`](catalog()) lists the families and instrumented fns, and [`Catalog::validate`] finds conflicts without running anything |
 //! | store | where metricate keeps every family it exports: those of the macros, computed gauges, `build_info`, the HTTP layer's and the `process_*` metrics. [`init`] creates every known series at 0; [`render`] writes them, then the collectors registered by hand in [`registry`] |
@@ -67,7 +67,7 @@
 //! | feature | what it adds |
 //! |---|---|
 //! | `axum` | the module `metricate::http`: `HttpMetricsLayer`, the tower layer that records the HTTP metrics of an axum 0.8 app per route template, and `MetricsEndpoint`, a ready `/metrics` route (format negotiation, gzip, bearer token, an async refresh before each scrape) |
-//! | `ops` | the module `metricate::ops`: generators of operations files from the catalogue (Prometheus rules and alerts, dashboards, the metric reference) |
+//! | `ops` | the module `metricate::ops`: generators of operations files from the catalogue (Prometheus recording rules and alerts, including burn-rate alerts from `objective(..)`, a Grafana dashboard, the metric reference, runbooks, and the Prometheus and Alertmanager configuration) |
 
 mod arena;
 mod catalog;
@@ -415,5 +415,7 @@ pub fn problems() -> Vec<Problem> {
 #[doc = include_str!("../../docs/guide.md")]
 pub mod _guide {}
 
+// One example shows the unit test to write; the doctest runs its body instead.
+#[allow(clippy::test_attr_in_doctest)]
 #[doc = include_str!("../../docs/runtime.md")]
 pub mod _runtime {}
