@@ -29,9 +29,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
             Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::UnsupportedMediaType(
                 "send the body as application/json".to_owned(),
             )),
-            Err(JsonRejection::BytesRejection(error)) => {
-                Err(ApiError::BadRequest(error.body_text()))
-            }
+            Err(JsonRejection::BytesRejection(error)) => Err(body_error(&error)),
             Err(error) => Err(ApiError::BadRequest(error.body_text())),
         }
     }
@@ -40,14 +38,30 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
 /// Bodies of JSON and webhooks are at most this long.
 pub(super) const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// A body that could not be read: too long, too slow, or cut off.
-fn body_error(status: StatusCode, text: String) -> ApiError {
-    match status {
-        StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::PayloadTooLarge(format!("a body is at most {MAX_BODY_BYTES} bytes"))
+/// Whether `error` or one of its sources is a body over its length limit:
+/// axum answers 413 for it only when no layer boxed the body's error on the
+/// way, and the body timeout layer does.
+fn over_limit(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(error) = next {
+        if error.is::<http_body_util::LengthLimitError>()
+            || error.to_string().contains("length limit exceeded")
+        {
+            return true;
         }
-        StatusCode::REQUEST_TIMEOUT => ApiError::Timeout,
-        _ => ApiError::BadRequest(text),
+        next = error.source();
+    }
+    false
+}
+
+/// A body that could not be read: too long, too slow, or cut off.
+fn body_error(error: &BytesRejection) -> ApiError {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE || over_limit(error) {
+        ApiError::PayloadTooLarge(format!("a body is at most {MAX_BODY_BYTES} bytes"))
+    } else if error.status() == StatusCode::REQUEST_TIMEOUT {
+        ApiError::Timeout
+    } else {
+        ApiError::BadRequest(error.body_text())
     }
 }
 
@@ -62,7 +76,7 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
         Bytes::from_request(request, state)
             .await
             .map(RawBody)
-            .map_err(|error: BytesRejection| body_error(error.status(), error.body_text()))
+            .map_err(|error: BytesRejection| body_error(&error))
     }
 }
 
