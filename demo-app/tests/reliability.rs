@@ -68,10 +68,13 @@ fn split(series: &str) -> (&str, Vec<&str>, Option<&str>) {
     (name, rest, le)
 }
 
+/// A histogram series' buckets: (bound, cumulative count).
+type Buckets = Vec<(f64, f64)>;
+
 /// Buckets cumulative, `+Inf` equal to `_count`; counters not below their
 /// value in `previous`. The number of histogram series checked.
 fn check_consistency(scrape: &Parsed, previous: Option<&Parsed>) -> usize {
-    let mut buckets: BTreeMap<(String, Vec<&str>), Vec<(f64, f64)>> = BTreeMap::new();
+    let mut buckets: BTreeMap<(String, Vec<&str>), Buckets> = BTreeMap::new();
     for (series, value) in &scrape.samples {
         let (name, labels, le) = split(series);
         if let (Some(base), Some(le)) = (name.strip_suffix("_bucket"), le) {
