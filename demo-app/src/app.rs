@@ -53,6 +53,7 @@ pub fn with_metrics(router: Router, database: &Database) -> Router {
     use crate::db::jobs::JobStatus;
     use metricate::http::{HttpMetricsLayer, MetricsEndpoint};
     let _ = metricate::register_build_info!();
+    metricate::exemplars::set_trace_id_source(crate::trace::current);
     let pool = database.clone();
     let _ = metricate::computed_gauge!(
         "db_connections_active",
@@ -178,7 +179,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), StartError> {
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
         ));
-    let router = with_metrics(router, &database);
+    let router = with_metrics(router, &database)
+        // Outermost: everything below, the HTTP metrics included, runs in the trace.
+        .layer(axum::middleware::from_fn(crate::trace::middleware));
 
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     let address = listener.local_addr()?;

@@ -22,5 +22,6 @@ pub mod matching;
 pub mod scan;
 pub mod secrets;
 pub mod tailor;
+pub mod trace;
 pub mod usage;
 pub mod webhooks;

@@ -87,6 +87,7 @@ pub struct JobText<'a> {
         labels(model = model),
         buckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5],
         objective(latency = "250ms", percentile = 99),
+        native(schema = 3),
     )
 )]
 pub fn match_cv(

@@ -75,7 +75,7 @@ impl Demo {
         let log = std::fs::File::create(log).expect("a log file");
         let mut child = Command::new(env!("CARGO_BIN_EXE_demo-app"))
             .args(args)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "warn,demo_app=info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log)
