@@ -319,19 +319,7 @@ fn generated_rules_and_dashboard_work_on_real_servers_and_forced_alerts_arrive()
         assert_eq!(forged.status, 401);
     }
     drop(feed);
-    let words: Vec<String> = (0..20_000).map(|index| format!("w{index:x}q")).collect();
-    let big: String = (0..150_000)
-        .map(|index| words[(index * 7919) % words.len()].as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let cv = a.call(
-        "POST",
-        "/api/cvs",
-        &[("content-type", "text/plain")],
-        format!("Big CV\n\nSkills\nRust\n\nExperience\n{big}").as_bytes(),
-    );
-    assert_eq!(cv.status, 201, "{}", cv.body);
-    let cv_id = cv.json()["id"].as_i64().expect("an id");
+    let cv_id = a.upload_words(150_000);
     let started = Instant::now();
     let mut slow_matches = 0;
     while started.elapsed() < Duration::from_secs(15) {

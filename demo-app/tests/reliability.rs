@@ -369,17 +369,8 @@ fn a_client_that_disconnects_mid_request_leaves_nothing_behind() {
     // An upload cut off halfway: nothing stored.
     drop(raw(&demo, b"POST /api/cvs HTTP/1.1\r\nhost: x\r\ncontent-type: text/plain\r\ncontent-length: 5000\r\n\r\nGrace Hopper\n\nSkills\nCOBOL"));
     // A slow match abandoned after 50 ms.
-    let words: String = (0..120_000)
-        .map(|index| format!("w{:x} ", index % 9973))
-        .collect();
-    let cv = demo.call(
-        "POST",
-        "/api/cvs",
-        &[("content-type", "text/plain")],
-        format!("Big\n\nSkills\nRust\n\n{words}").as_bytes(),
-    );
-    assert_eq!(cv.status, 201);
-    let body = json!({ "cv_id": cv.json()["id"], "job_id": 1, "model": "v5.1" }).to_string();
+    let cv_id = demo.upload_words(120_000);
+    let body = json!({ "cv_id": cv_id, "job_id": 1, "model": "v5.1" }).to_string();
     let stream = raw(
         &demo,
         format!("POST /api/match HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}", body.len()).as_bytes(),
@@ -406,16 +397,7 @@ fn a_client_that_disconnects_mid_request_leaves_nothing_behind() {
 fn sigterm_under_load_finishes_in_flight_requests_and_restarts_clean() {
     let dir = data_dir("sigterm");
     let demo = Demo::start(dir.path(), &[]);
-    let words: String = (0..120_000)
-        .map(|index| format!("w{:x} ", index % 9973))
-        .collect();
-    let cv = demo.call(
-        "POST",
-        "/api/cvs",
-        &[("content-type", "text/plain")],
-        format!("Big\n\nSkills\nRust\n\n{words}").as_bytes(),
-    );
-    let cv_id = cv.json()["id"].as_i64().expect("an id");
+    let cv_id = demo.upload_words(120_000);
     let mut load = std::process::Command::new(env!("CARGO_BIN_EXE_demo-app"))
         .args([
             "load",

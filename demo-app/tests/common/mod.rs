@@ -141,6 +141,22 @@ impl Demo {
         )
     }
 
+    /// Uploads a plain-text CV of `words` distinct-ish words (a v5.1 match on
+    /// 120 000 of them takes hundreds of ms in a debug build); its id.
+    pub fn upload_words(&self, words: usize) -> i64 {
+        let text: String = (0..words)
+            .map(|index| format!("w{:x} ", index % 9973))
+            .collect();
+        let cv = self.call(
+            "POST",
+            "/api/cvs",
+            &[("content-type", "text/plain")],
+            format!("CV of {words} words\n\nSkills\nRust\n\nExperience\n{text}").as_bytes(),
+        );
+        assert_eq!(cv.status, 201, "{}", cv.body);
+        cv.json()["id"].as_i64().expect("an id")
+    }
+
     /// A payment webhook with `body`, signed with the service's secret at
     /// `timestamp` (unix seconds).
     pub fn webhook(&self, body: &str, timestamp: i64) -> Response {
