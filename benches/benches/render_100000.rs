@@ -3,7 +3,7 @@
 //! `prometheus` gather + `TextEncoder` of as many series. Ten families of
 //! 10 x 10 x 10 x 10 counter series (metricate's cap per family is 10 000).
 
-use benches::counting::{self, CountingAllocator};
+use benches::counting::CountingAllocator;
 use benches::Digit;
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
@@ -136,34 +136,7 @@ fn scale(c: &mut Criterion) {
         SERIES
     );
 
-    let (ours_allocations, ours_bytes) =
-        counting::per_run(5, |_| drop(black_box(metricate::render())));
-    let (theirs_allocations, theirs_bytes) = counting::per_run(5, |_| {
-        drop(black_box(benches::prometheus_render(&registry)))
-    });
-    println!("allocations per scrape of {SERIES} counter series (mean over 5 scrapes)");
-    println!(
-        "{:<34} {:>12} {:>14} {:>12}",
-        "variant", "allocs", "bytes", "output bytes"
-    );
-    println!(
-        "{:<34} {ours_allocations:>12.1} {ours_bytes:>14.0} {:>12}",
-        "metricate::render()",
-        text.len()
-    );
-    println!(
-        "{:<34} {theirs_allocations:>12.1} {theirs_bytes:>14.0} {:>12}",
-        "prometheus gather + TextEncoder",
-        theirs.len()
-    );
-    println!();
-
-    let mut group = c.benchmark_group("render_100000");
-    group.bench_function("metricate_render", |b| b.iter(metricate::render));
-    group.bench_function("prometheus_gather_encode", |b| {
-        b.iter(|| benches::prometheus_render(black_box(&registry)))
-    });
-    group.finish();
+    benches::compare_scrapes(c, "render_100000", SERIES, 5, &registry);
 }
 
 fn config() -> Criterion {

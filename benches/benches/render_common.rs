@@ -3,9 +3,8 @@
 // own metricate fn) before including this file. Each size is its own binary so
 // `metricate::render()` sees only that size's family.
 
-use benches::counting::{self, CountingAllocator};
+use benches::counting::CountingAllocator;
 use criterion::{criterion_group, criterion_main, Criterion};
-use std::hint::black_box;
 use std::time::Duration;
 
 #[global_allocator]
@@ -37,34 +36,7 @@ fn render(c: &mut Criterion) {
         SERIES
     );
 
-    let (ours_allocations, ours_bytes) =
-        counting::per_run(20, |_| drop(black_box(metricate::render())));
-    let (theirs_allocations, theirs_bytes) = counting::per_run(20, |_| {
-        drop(black_box(benches::prometheus_render(&registry)))
-    });
-    println!("allocations per scrape of {SERIES} counter series (mean over 20 scrapes)");
-    println!(
-        "{:<34} {:>12} {:>14} {:>12}",
-        "variant", "allocs", "bytes", "output bytes"
-    );
-    println!(
-        "{:<34} {ours_allocations:>12.1} {ours_bytes:>14.0} {:>12}",
-        "metricate::render()",
-        ours.len()
-    );
-    println!(
-        "{:<34} {theirs_allocations:>12.1} {theirs_bytes:>14.0} {:>12}",
-        "prometheus gather + TextEncoder",
-        theirs.len()
-    );
-    println!();
-
-    let mut group = c.benchmark_group(format!("render_{SERIES}"));
-    group.bench_function("metricate_render", |b| b.iter(metricate::render));
-    group.bench_function("prometheus_gather_encode", |b| {
-        b.iter(|| benches::prometheus_render(black_box(&registry)))
-    });
-    group.finish();
+    benches::compare_scrapes(c, &format!("render_{SERIES}"), SERIES, 20, &registry);
 }
 
 fn config() -> Criterion {

@@ -554,3 +554,42 @@ pub fn write_results(name: &str, columns: &[usize], rows: &[(&str, Vec<f64>)]) {
         eprintln!("could not write the {name} results: {error}");
     }
 }
+
+/// Prints the allocations and bytes per scrape of `metricate::render()` and
+/// of `registry`'s gather + `TextEncoder` (means over `scrapes`), then times
+/// both in the criterion group `group`: what every scrape bench compares.
+pub fn compare_scrapes(
+    c: &mut criterion::Criterion,
+    group: &str,
+    series: usize,
+    scrapes: u64,
+    registry: &Registry,
+) {
+    use std::hint::black_box;
+    let ours = metricate::render().len();
+    let theirs = prometheus_render(registry).len();
+    let (ours_allocations, ours_bytes) =
+        counting::per_run(scrapes, |_| drop(black_box(metricate::render())));
+    let (theirs_allocations, theirs_bytes) =
+        counting::per_run(scrapes, |_| drop(black_box(prometheus_render(registry))));
+    println!("allocations per scrape of {series} counter series (mean over {scrapes} scrapes)");
+    println!(
+        "{:<34} {:>12} {:>14} {:>12}",
+        "variant", "allocs", "bytes", "output bytes"
+    );
+    println!(
+        "{:<34} {ours_allocations:>12.1} {ours_bytes:>14.0} {ours:>12}",
+        "metricate::render()"
+    );
+    println!(
+        "{:<34} {theirs_allocations:>12.1} {theirs_bytes:>14.0} {theirs:>12}",
+        "prometheus gather + TextEncoder"
+    );
+    println!();
+    let mut group = c.benchmark_group(group);
+    group.bench_function("metricate_render", |b| b.iter(metricate::render));
+    group.bench_function("prometheus_gather_encode", |b| {
+        b.iter(|| prometheus_render(black_box(registry)))
+    });
+    group.finish();
+}
