@@ -186,6 +186,21 @@ pub(crate) struct Family {
     pub(crate) computed: Option<Read>,
 }
 
+impl Family {
+    /// A family as `declaration` declares it, with no series yet.
+    fn new(declaration: &Declaration<'_>, computed: Option<Read>) -> Family {
+        Family {
+            kind: declaration.shape.kind,
+            help: declaration.help.to_owned(),
+            label_names: declaration.shape.label_names.to_vec(),
+            bounds: declaration.shape.bounds.to_vec(),
+            first_site: declaration.site.clone(),
+            series: Vec::new(),
+            computed,
+        }
+    }
+}
+
 static FAMILIES: Mutex<BTreeMap<&'static str, Family>> = Mutex::new(BTreeMap::new());
 
 /// The families, locked: the exposition holds this while it writes them.
@@ -238,18 +253,7 @@ pub(crate) fn join(declaration: &Declaration<'_>) -> Option<Joined> {
             order,
         });
     }
-    families.insert(
-        declaration.name,
-        Family {
-            kind: declaration.shape.kind,
-            help: declaration.help.to_owned(),
-            label_names: declaration.shape.label_names.to_vec(),
-            bounds: declaration.shape.bounds.to_vec(),
-            first_site: declaration.site.clone(),
-            series: Vec::new(),
-            computed: None,
-        },
-    );
+    families.insert(declaration.name, Family::new(declaration, None));
     Some(Joined {
         name: declaration.name,
         order: (0..declaration.shape.label_names.len()).collect(),
@@ -393,18 +397,7 @@ fn insert_new(declaration: &Declaration<'_>, computed: Option<Read>) -> Result<J
             second: declaration.site.clone(),
         })));
     }
-    families.insert(
-        declaration.name,
-        Family {
-            kind: declaration.shape.kind,
-            help: declaration.help.to_owned(),
-            label_names: declaration.shape.label_names.to_vec(),
-            bounds: declaration.shape.bounds.to_vec(),
-            first_site: declaration.site.clone(),
-            series: Vec::new(),
-            computed,
-        },
-    );
+    families.insert(declaration.name, Family::new(declaration, computed));
     Ok(Joined {
         name: declaration.name,
         order: (0..declaration.shape.label_names.len()).collect(),

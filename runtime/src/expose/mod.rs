@@ -216,6 +216,32 @@ pub(crate) fn write_all<W: Writer>(writer: &mut W, others: &[prometheus::proto::
     writer.end();
 }
 
+/// A counter's or gauge's sample, with the exemplar its source keeps.
+fn write_number<W: Writer>(
+    writer: &mut W,
+    name: &str,
+    kind: MetricKind,
+    labels: &str,
+    value: f64,
+    created: Option<f64>,
+    source: Source,
+) {
+    let exemplar = match source {
+        Source::Count { exemplar, .. } => exemplar.and_then(|cells| cells.get(0)),
+        _ => None,
+    };
+    writer.number(
+        name,
+        kind,
+        labels,
+        Number {
+            value,
+            created,
+            exemplar,
+        },
+    );
+}
+
 fn write_series<W: Writer>(
     writer: &mut W,
     name: &str,
@@ -229,20 +255,7 @@ fn write_series<W: Writer>(
     if !series.more.is_empty() {
         match series.value() {
             Value::Number(value) => {
-                let exemplar = match series.source {
-                    Source::Count { exemplar, .. } => exemplar.and_then(|cells| cells.get(0)),
-                    _ => None,
-                };
-                writer.number(
-                    name,
-                    kind,
-                    labels,
-                    Number {
-                        value,
-                        created,
-                        exemplar,
-                    },
-                );
+                write_number(writer, name, kind, labels, value, created, series.source)
             }
             Value::Histogram { buckets, sum } => {
                 let count = |bucket| buckets.get(bucket).copied().unwrap_or(0);
@@ -299,20 +312,7 @@ fn write_series<W: Writer>(
         }
         source => {
             if let Value::Number(value) = source.value() {
-                let exemplar = match source {
-                    Source::Count { exemplar, .. } => exemplar.and_then(|cells| cells.get(0)),
-                    _ => None,
-                };
-                writer.number(
-                    name,
-                    kind,
-                    labels,
-                    Number {
-                        value,
-                        created,
-                        exemplar,
-                    },
-                );
+                write_number(writer, name, kind, labels, value, created, source);
             }
         }
     }
