@@ -151,10 +151,7 @@ fn shared_region(c: &mut Criterion) {
 }
 
 fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(60)
+    benches::criterion(3, 60)
 }
 
 criterion_group! {

@@ -8,7 +8,6 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use metricate::exemplars::{self, TraceId};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 #[inline(never)]
 #[metricate::instrument_metric(histogram = "hist_classic_duration_seconds", labels(route = route))]
@@ -87,10 +86,7 @@ fn per_call(c: &mut Criterion) {
 }
 
 fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(40)
+    benches::criterion(3, 40)
 }
 
 criterion_group! {

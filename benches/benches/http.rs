@@ -194,10 +194,7 @@ fn loopback(c: &mut Criterion) {
 }
 
 fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(40)
+    benches::criterion(3, 40)
 }
 
 criterion_group! {

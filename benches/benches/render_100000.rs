@@ -7,7 +7,7 @@ use benches::counting::CountingAllocator;
 use benches::Digit;
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
@@ -140,10 +140,7 @@ fn scale(c: &mut Criterion) {
 }
 
 fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(6))
-        .sample_size(10)
+    benches::criterion(6, 10)
 }
 
 criterion_group! {

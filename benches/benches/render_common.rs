@@ -5,7 +5,6 @@
 
 use benches::counting::CountingAllocator;
 use criterion::{criterion_group, criterion_main, Criterion};
-use std::time::Duration;
 
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
@@ -40,10 +39,7 @@ fn render(c: &mut Criterion) {
 }
 
 fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(4))
-        .sample_size(20)
+    benches::criterion(4, 20)
 }
 
 criterion_group! {

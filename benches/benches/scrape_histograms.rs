@@ -5,7 +5,6 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use metricate::Format;
 use std::hint::black_box;
-use std::time::Duration;
 
 fn scrape(c: &mut Criterion) {
     fill();
@@ -25,10 +24,7 @@ fn scrape(c: &mut Criterion) {
 }
 
 fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(30)
+    benches::criterion(3, 30)
 }
 
 criterion_group! {

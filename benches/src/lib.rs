@@ -593,3 +593,13 @@ pub fn compare_scrapes(
     });
     group.finish();
 }
+
+/// Criterion with a 1 s warm-up, `measurement_secs` of measurement and
+/// `samples` samples: the short times the benches set in code (criterion's
+/// command-line options override them).
+pub fn criterion(measurement_secs: u64, samples: usize) -> criterion::Criterion {
+    criterion::Criterion::default()
+        .warm_up_time(std::time::Duration::from_secs(1))
+        .measurement_time(std::time::Duration::from_secs(measurement_secs))
+        .sample_size(samples)
+}
