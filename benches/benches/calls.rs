@@ -78,27 +78,13 @@ fn two_threads(c: &mut Criterion) {
     for (id, _, variant) in variants() {
         group.bench_function(id, |b| {
             b.iter_custom(|iters| {
-                let barrier = Barrier::new(2);
-                let elapsed: Vec<Duration> = std::thread::scope(|scope| {
-                    let handles: Vec<_> = (0..2u64)
-                        .map(|_| {
-                            let barrier = &barrier;
-                            scope.spawn(move || {
-                                barrier.wait();
-                                let started = Instant::now();
-                                for i in 0..iters {
-                                    let _ = black_box(variant(black_box(Route::Search), i));
-                                }
-                                started.elapsed()
-                            })
-                        })
-                        .collect();
-                    handles
-                        .into_iter()
-                        .map(|handle| handle.join().unwrap_or_default())
-                        .collect()
-                });
-                elapsed.iter().sum::<Duration>() / 2
+                benches::on_two_threads(|| {
+                    let started = Instant::now();
+                    for i in 0..iters {
+                        let _ = black_box(variant(black_box(Route::Search), i));
+                    }
+                    started.elapsed()
+                })
             });
         });
     }

@@ -12,7 +12,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::{Barrier, LazyLock};
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
 
@@ -98,25 +98,7 @@ fn two_threads(c: &mut Criterion) {
     let mut group = c.benchmark_group("http_two_threads");
     for (name, app) in variants() {
         group.bench_function(name, |b| {
-            b.iter_custom(|iters| {
-                let barrier = Barrier::new(2);
-                let elapsed: Vec<Duration> = std::thread::scope(|scope| {
-                    let handles: Vec<_> = (0..2)
-                        .map(|_| {
-                            let (barrier, app) = (&barrier, app.clone());
-                            scope.spawn(move || {
-                                barrier.wait();
-                                in_memory(&app, iters)
-                            })
-                        })
-                        .collect();
-                    handles
-                        .into_iter()
-                        .map(|handle| handle.join().unwrap_or_default())
-                        .collect()
-                });
-                elapsed.iter().sum::<Duration>() / 2
-            });
+            b.iter_custom(|iters| benches::on_two_threads(|| in_memory(&app, iters)));
         });
     }
     group.finish();

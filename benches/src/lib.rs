@@ -603,3 +603,26 @@ pub fn criterion(measurement_secs: u64, samples: usize) -> criterion::Criterion 
         .measurement_time(std::time::Duration::from_secs(measurement_secs))
         .sample_size(samples)
 }
+
+/// Runs `timed` on two threads released together and returns the mean of
+/// their own timings: the per-thread time of a two-thread bench, for
+/// criterion's `iter_custom`.
+pub fn on_two_threads(timed: impl Fn() -> std::time::Duration + Sync) -> std::time::Duration {
+    let barrier = std::sync::Barrier::new(2);
+    let elapsed: Vec<std::time::Duration> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let (barrier, timed) = (&barrier, &timed);
+                scope.spawn(move || {
+                    barrier.wait();
+                    timed()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().unwrap_or_default())
+            .collect()
+    });
+    elapsed.iter().sum::<std::time::Duration>() / 2
+}
