@@ -129,27 +129,33 @@ pub(crate) fn native_schema(schema: i64) -> Result<i8, Violation> {
 const MAX_LATENCY_SECONDS: f64 = 3600.0;
 
 /// A latency objective's threshold, in seconds: a number and a unit, `"250ms"`,
-/// `"2s"`, `"1.5s"`, `"1m"`.
+/// `"2s"`, `"1.5s"`, `"1m"`. The number is scaled as decimal text and parsed
+/// once, so `"700ms"` is the double nearest 0.7 (the one `0.7` in `buckets`
+/// is), not `700.0 * 0.001`.
 pub(crate) fn duration(text: &str) -> Result<f64, Violation> {
     let trimmed = text.trim();
     let split = trimmed
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(trimmed.len());
     let (number, unit) = trimmed.split_at(split);
+    // Seconds per unit as (multiplier, decimal places to shift left).
     let scale = match unit {
-        "ms" => Some(0.001),
-        "s" => Some(1.0),
-        "m" => Some(60.0),
+        "ms" => Some((1, 3)),
+        "s" => Some((1, 0)),
+        "m" => Some((60, 0)),
         _ => None,
     };
-    let seconds = match (number.parse::<f64>(), scale) {
-        (Ok(number), Some(scale)) if number.is_finite() => number * scale,
-        _ => {
-            return Err(Violation::new(
-                format!("`{text}` is not a duration"),
-                Some("write a number and a unit: `250ms`, `2s` or `1m`".to_owned()),
-            ))
-        }
+    let seconds = match (decimal(number), scale) {
+        (Some((mantissa, places)), Some((multiplier, shift))) => mantissa
+            .checked_mul(multiplier)
+            .and_then(|scaled| format!("{scaled}e-{}", places + shift).parse::<f64>().ok()),
+        _ => None,
+    };
+    let Some(seconds) = seconds else {
+        return Err(Violation::new(
+            format!("`{text}` is not a duration"),
+            Some("write a number and a unit: `250ms`, `2s` or `1m`".to_owned()),
+        ));
     };
     if seconds <= 0.0 || seconds > MAX_LATENCY_SECONDS {
         return Err(Violation::new(
@@ -158,6 +164,23 @@ pub(crate) fn duration(text: &str) -> Result<f64, Violation> {
         ));
     }
     Ok(seconds)
+}
+
+/// `"12.345"` as (12345, 3): its digits and its decimal places; `None` unless it
+/// is digits with at most one `.` and fits.
+fn decimal(number: &str) -> Option<(u128, u32)> {
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    let all_digits = |part: &str| part.bytes().all(|byte| byte.is_ascii_digit());
+    if (whole.is_empty() && fraction.is_empty()) || !all_digits(whole) || !all_digits(fraction) {
+        return None;
+    }
+    let digits = format!("{whole}{fraction}");
+    let mantissa = if digits.is_empty() {
+        0
+    } else {
+        digits.parse().ok()?
+    };
+    Some((mantissa, u32::try_from(fraction.len()).ok()?))
 }
 
 /// A share in percent, strictly between 0 and 100: `"99.5%"` for `success`,
@@ -180,17 +203,18 @@ pub(crate) fn percent(text: &str, what: &str) -> Result<f64, Violation> {
 }
 
 /// A latency objective's threshold must be a bucket bound, or the fraction of
-/// calls under it cannot be read from the histogram.
+/// calls under it cannot be read from the histogram. Returns that bound, bit for
+/// bit: the threshold the rules select must be the `le` the exposition writes.
 pub(crate) fn threshold_is_a_bound(
     seconds: f64,
     text: &str,
     bounds: &[f64],
-) -> Result<(), Violation> {
-    if bounds
+) -> Result<f64, Violation> {
+    if let Some(bound) = bounds
         .iter()
-        .any(|bound| (bound - seconds).abs() <= bound * 1e-9)
+        .find(|bound| (*bound - seconds).abs() <= *bound * 1e-9)
     {
-        return Ok(());
+        return Ok(*bound);
     }
     let shown: Vec<String> = bounds.iter().map(|bound| format!("{bound}")).collect();
     Err(Violation::new(
@@ -255,7 +279,107 @@ pub(crate) fn metric_rules(
         }
         violation
     })?;
-    kind_suffix(kind, measure, key, name)
+    kind_suffix(kind, measure, key, name)?;
+    promlint(name)
+}
+
+/// Unit abbreviations `promtool check metrics` warns about, as name segments,
+/// with the base unit to write instead.
+const UNIT_ABBREVIATIONS: &[(&str, &str)] = &[
+    ("s", "seconds"),
+    ("sec", "seconds"),
+    ("ms", "seconds"),
+    ("us", "seconds"),
+    ("ns", "seconds"),
+    ("h", "seconds"),
+    ("d", "seconds"),
+    ("m", "meters"),
+    ("b", "bytes"),
+    ("kb", "bytes"),
+    ("mb", "bytes"),
+    ("gb", "bytes"),
+    ("tb", "bytes"),
+    ("pb", "bytes"),
+];
+
+/// The base units `promtool check metrics` knows, which it wants unprefixed.
+const PREFIXABLE_BASE_UNITS: &[&str] = &[
+    "amperes", "bytes", "celsius", "grams", "joules", "kelvin", "meters", "metres", "seconds",
+    "volts",
+];
+
+/// The SI and binary prefixes `promtool check metrics` refuses on a base unit.
+const UNIT_PREFIXES: &[&str] = &[
+    "pico", "nano", "micro", "milli", "centi", "deci", "deca", "hecto", "kilo", "kibi", "mega",
+    "mebi", "giga", "gibi", "tera", "tebi", "peta", "pebi",
+];
+
+/// Units that are not base units, with the base unit `promtool` names for each.
+const NON_BASE_UNITS: &[(&str, &str)] = &[
+    ("minutes", "seconds"),
+    ("hours", "seconds"),
+    ("days", "seconds"),
+    ("weeks", "seconds"),
+    ("bits", "bytes"),
+    ("miles", "meters"),
+    ("yards", "meters"),
+    ("inches", "meters"),
+    ("fahrenheit", "celsius"),
+];
+
+/// The metric types `promtool check metrics` refuses inside a name.
+const TYPES_IN_NAMES: &[&str] = &["counter", "gauge", "histogram", "summary"];
+
+/// The naming rules `promtool check metrics` applies beyond the suffixes: no
+/// abbreviated unit, no scaled or non-base unit, no metric type in the name. A
+/// name metricate accepts must lint clean.
+pub(crate) fn promlint(name: &str) -> Result<(), Violation> {
+    let segments: Vec<&str> = name.split('_').collect();
+    let replaced = |index: usize, with: &str| {
+        let mut renamed = segments.clone();
+        renamed[index] = with;
+        let mut renamed: Vec<&str> = renamed.into_iter().filter(|s| !s.is_empty()).collect();
+        renamed.dedup();
+        renamed.join("_")
+    };
+    // promtool reads a unit only after an underscore: never the first word.
+    for (index, segment) in segments.iter().enumerate().skip(1) {
+        if let Some((_, base)) = UNIT_ABBREVIATIONS
+            .iter()
+            .find(|(short, _)| short == segment)
+        {
+            return Err(Violation::new(
+                format!("metric name `{name}` abbreviates a unit (`{segment}`): Prometheus names spell out the base unit, and `promtool check metrics` warns about abbreviations"),
+                Some(format!("did you mean `{}`? Record the value in {base}", replaced(index, base))),
+            ));
+        }
+        let prefixed = UNIT_PREFIXES.iter().find_map(|prefix| {
+            let unit = segment.strip_prefix(prefix)?;
+            PREFIXABLE_BASE_UNITS.iter().find(|base| **base == unit)
+        });
+        let base = prefixed.or_else(|| {
+            NON_BASE_UNITS
+                .iter()
+                .find(|(unit, _)| unit == segment)
+                .map(|(_, base)| base)
+        });
+        if let Some(base) = base {
+            return Err(Violation::new(
+                format!("metric name `{name}` is in `{segment}`: Prometheus records the base unit, `{base}`"),
+                Some(format!("did you mean `{}`? Record the value in {base}", replaced(index, base))),
+            ));
+        }
+    }
+    if let Some(kind) = TYPES_IN_NAMES
+        .iter()
+        .find(|kind| name.contains(&format!("_{kind}_")) || name.ends_with(&format!("_{kind}")))
+    {
+        return Err(Violation::new(
+            format!("metric name `{name}` names its type `{kind}`: the type is in the exposition already, and `promtool check metrics` warns about it"),
+            Some(format!("try `{}`", name.replacen(&format!("_{kind}"), "", 1))),
+        ));
+    }
+    Ok(())
 }
 
 /// The suffix rules of each kind: counters end in `_total`; gauges and histograms
@@ -357,6 +481,12 @@ pub(crate) fn label_name(name: &str) -> Result<(), Violation> {
             Some("choose another name".to_owned()),
         ));
     }
+    if name == "job" || name == "instance" {
+        return Err(Violation::new(
+            format!("label name `{name}` is reserved: Prometheus sets it on every scraped series from the target, and renames a series' own `{name}` to `exported_{name}`"),
+            Some(format!("choose another name, e.g. `{}`", if name == "job" { "task" } else { "replica" })),
+        ));
+    }
     if name.starts_with("__") {
         return Err(Violation::new(
             format!(
@@ -423,6 +553,52 @@ pub(crate) fn max_series(value: u64) -> Result<(), Violation> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_lint_clean_under_promtool() {
+        // Each of these is one `promtool check metrics` warns about (checked by
+        // hand against promtool 2.42), with the fix the error offers.
+        for (name, fix) in [
+            ("cache_size_mb", "cache_size_bytes"),
+            ("downloaded_kb_total", "downloaded_bytes_total"),
+            ("uploads_kb", "uploads_bytes"),
+            ("request_ms_total", "request_seconds_total"),
+            ("queue_wait_sec", "queue_wait_seconds"),
+            ("cache_kilobytes", "cache_bytes"),
+            ("uptime_minutes", "uptime_seconds"),
+            ("link_bits_total", "link_bytes_total"),
+            ("board_fahrenheit", "board_celsius"),
+        ] {
+            let violation = promlint(name).unwrap_err();
+            assert!(
+                violation.help.unwrap().contains(&format!("`{fix}`")),
+                "{name}"
+            );
+        }
+        assert!(promlint("jobs_gauge")
+            .unwrap_err()
+            .message
+            .contains("`gauge`"));
+        assert!(promlint("a_counter_total").is_err());
+        for name in [
+            "cv_parse_duration_seconds",
+            "process_resident_memory_bytes",
+            "cache_size_bytes",
+            "gauge_readings",
+            "temperature_kelvin",
+            "ms_office_uploads_total".trim_start_matches("ms_"),
+        ] {
+            assert!(promlint(name).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn job_and_instance_are_the_targets_labels() {
+        for name in ["job", "instance"] {
+            let violation = label_name(name).unwrap_err();
+            assert!(violation.message.contains("exported_"), "{name}");
+        }
+    }
 
     #[test]
     fn metric_names_are_lower_snake_case() {
@@ -584,6 +760,13 @@ mod tests {
         assert_eq!(duration("2s").unwrap(), 2.0);
         assert_eq!(duration("1.5s").unwrap(), 1.5);
         assert_eq!(duration("1m").unwrap(), 60.0);
+        // Scaled as decimal text: 700.0 * 0.001 is 0.7000000000000001.
+        assert_eq!(duration("700ms").unwrap(), 0.7);
+        assert_eq!(duration("2300ms").unwrap(), 2.3);
+        assert_eq!(duration("0.1m").unwrap(), 6.0);
+        assert_eq!(duration(".5s").unwrap(), 0.5);
+        assert!(duration(".s").is_err());
+        assert!(duration("1.2.3s").is_err());
         assert!(duration("2")
             .unwrap_err()
             .message
@@ -602,7 +785,16 @@ mod tests {
             .unwrap_err()
             .message
             .contains("not a percentage"));
-        assert!(threshold_is_a_bound(2.5, "2.5s", DEFAULT_DURATION_BUCKETS).is_ok());
+        assert_eq!(
+            threshold_is_a_bound(2.5, "2.5s", DEFAULT_DURATION_BUCKETS).unwrap(),
+            2.5
+        );
+        assert_eq!(
+            threshold_is_a_bound(700.0 * 0.001, "700ms", &[0.7])
+                .unwrap()
+                .to_bits(),
+            0.7f64.to_bits()
+        );
         let violation = threshold_is_a_bound(2.0, "2s", DEFAULT_DURATION_BUCKETS).unwrap_err();
         assert!(violation.help.unwrap().contains("1, 2.5, 5"));
     }
