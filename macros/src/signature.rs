@@ -19,10 +19,11 @@ pub(crate) enum BodyKind {
     /// `Box::pin(async move { .. })`. The inner future is what gets timed.
     AsyncTrait,
     /// A sync fn that returns a future (`-> impl Future<Output = T>`, or a boxed
-    /// one built by `Box::pin`) and ends in it with no early `return`: from the
-    /// call to the future's completion.
+    /// one): from the call to the future's completion, whichever `return`
+    /// handed the future back.
     ReturnedFuture {
-        /// The fn returns `Pin<Box<dyn Future ..>>` (or a `BoxFuture` alias).
+        /// The timing future is boxed: the fn returns `Pin<Box<dyn Future ..>>`
+        /// (or a `BoxFuture` alias), or an `impl Future + Unpin`.
         boxed: bool,
     },
 }
@@ -37,15 +38,11 @@ pub(crate) fn body_kind(func: &ItemFn) -> BodyKind {
     let ReturnType::Type(_, output) = &func.sig.output else {
         return BodyKind::Sync;
     };
-    match (
-        future_output(output),
-        func.block.stmts.last(),
-        has_early_return(&func.block),
-    ) {
-        (Some(future), Some(Stmt::Expr(_, None)), false) => BodyKind::ReturnedFuture {
+    match future_output(output) {
+        Some(future) => BodyKind::ReturnedFuture {
             boxed: future.boxed,
         },
-        _ => BodyKind::Sync,
+        None => BodyKind::Sync,
     }
 }
 
@@ -129,8 +126,8 @@ pub(crate) struct FutureType<'a> {
 }
 
 /// `impl Future<Output = T> (+ Send + 'a)`, `Pin<Box<dyn Future<Output = T> ..>>`,
-/// `BoxFuture<'a, T>` and `LocalBoxFuture<'a, T>`. An `impl Future + Unpin` is
-/// left alone: the future that times it would not be `Unpin`.
+/// `BoxFuture<'a, T>` and `LocalBoxFuture<'a, T>`. The future that times an
+/// `impl Future + Unpin` is boxed, so it is `Unpin` too.
 pub(crate) fn future_output(ty: &Type) -> Option<FutureType<'_>> {
     match ty {
         Type::ImplTrait(bounds) => {
@@ -139,9 +136,9 @@ pub(crate) fn future_output(ty: &Type) -> Option<FutureType<'_>> {
                     if t.path.segments.last().is_some_and(|s| s.ident == "Unpin"))
             });
             let output = bounds.bounds.iter().find_map(future_bound_output)?;
-            (!unpin).then_some(FutureType {
+            Some(FutureType {
                 output,
-                boxed: false,
+                boxed: unpin,
             })
         }
         Type::Path(path) => {
@@ -200,24 +197,6 @@ fn future_bound_output(bound: &syn::TypeParamBound) -> Option<&Type> {
         syn::GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(&assoc.ty),
         _ => None,
     })
-}
-
-/// Whether the body returns early with `return`, outside closures, async blocks
-/// and nested items (whose `return` is their own).
-fn has_early_return(block: &syn::Block) -> bool {
-    struct FindReturn(bool);
-    impl Visit<'_> for FindReturn {
-        fn visit_expr_return(&mut self, _: &syn::ExprReturn) {
-            self.0 = true;
-        }
-        fn visit_expr_closure(&mut self, _: &syn::ExprClosure) {}
-        fn visit_expr_async(&mut self, _: &syn::ExprAsync) {}
-        fn visit_expr_const(&mut self, _: &syn::ExprConst) {}
-        fn visit_item(&mut self, _: &syn::Item) {}
-    }
-    let mut finder = FindReturn(false);
-    finder.visit_block(block);
-    finder.0
 }
 
 /// The type a call produces: the declared output, or the `Output` of the future
@@ -423,12 +402,61 @@ pub(crate) fn field_path(expr: &Expr) -> Option<(String, Vec<Member>)> {
     }
 }
 
+/// The patterns `#[async_trait]` moved out of the signature: each `let PAT =
+/// { let __argN = __argN; __argN };` of its prelude, with the type of
+/// `__argN` in the signature. Labels may read their bindings as they read a
+/// pattern written in the signature.
+fn async_trait_patterns(func: &ItemFn) -> Vec<(&Pat, &Type)> {
+    let Some(future) = async_trait_future(func) else {
+        return Vec::new();
+    };
+    let stmts = &future.block.stmts;
+    stmts[..async_trait_prelude(stmts)]
+        .iter()
+        .filter_map(|stmt| {
+            let Stmt::Local(local) = stmt else {
+                return None;
+            };
+            let Expr::Block(block) = &*local.init.as_ref()?.expr else {
+                return None;
+            };
+            let Some(Stmt::Expr(Expr::Path(tail), None)) = block.block.stmts.last() else {
+                return None;
+            };
+            let arg = tail.path.get_ident()?;
+            let ty = func.sig.inputs.iter().find_map(|input| match input {
+                FnArg::Typed(typed) => {
+                    matches!(&*typed.pat, Pat::Ident(ident) if ident.ident == *arg)
+                        .then_some(&*typed.ty)
+                }
+                FnArg::Receiver(_) => None,
+            })?;
+            Some((&local.pat, ty))
+        })
+        .collect()
+}
+
 /// Finds the parameter, or the binding of a parameter's pattern, that `root` names.
 pub(crate) fn value_root<'a>(
     func: &'a ItemFn,
     root: &str,
     fields: Vec<Member>,
 ) -> Option<ValueRoot<'a>> {
+    let moved = async_trait_patterns(func)
+        .into_iter()
+        .find_map(|(pattern, ty)| {
+            pattern_bindings(pattern)
+                .iter()
+                .any(|binding| *binding == root)
+                .then(|| ValueRoot {
+                    fields: fields.clone(),
+                    param_type: ty,
+                    pattern: Some(pattern),
+                })
+        });
+    if moved.is_some() {
+        return moved;
+    }
     func.sig.inputs.iter().find_map(|input| match input {
         FnArg::Receiver(receiver) => (root == "self").then(|| ValueRoot {
             fields: fields.clone(),
@@ -467,18 +495,31 @@ pub(crate) fn pattern_bindings(pattern: &Pat) -> Vec<Ident> {
     bindings.0
 }
 
-/// The names a label may read: the parameters and their patterns' bindings.
+/// The names a label may read: the parameters and their patterns' bindings
+/// (for `#[async_trait]`, those of the patterns it moved into its future, not
+/// its `__argN`).
 pub(crate) fn readable_names(func: &ItemFn) -> Vec<String> {
+    let moved = async_trait_patterns(func);
+    let moved_args: Vec<&Type> = moved.iter().map(|(_, ty)| *ty).collect();
     func.sig
         .inputs
         .iter()
         .flat_map(|input| match input {
             FnArg::Receiver(_) => vec!["self".to_owned()],
+            FnArg::Typed(typed) if moved_args.iter().any(|ty| std::ptr::eq(*ty, &*typed.ty)) => {
+                Vec::new()
+            }
             FnArg::Typed(typed) => pattern_bindings(&typed.pat)
                 .iter()
                 .map(Ident::to_string)
                 .collect(),
         })
+        .chain(
+            moved
+                .iter()
+                .flat_map(|(pattern, _)| pattern_bindings(pattern))
+                .map(|binding| binding.to_string()),
+        )
         .collect()
 }
 
@@ -542,10 +583,10 @@ mod tests {
             body_of("fn f(n: u32) -> Pin<Box<dyn Future<Output = u32> + Send>> { let m = n; Box::pin(async move { m }) }"),
             BodyKind::ReturnedFuture { boxed: true }
         );
-        // ... unless they return early: then the call itself is timed.
+        // Early returns too: each returned future is timed.
         assert_eq!(
             body_of("fn f(n: u32) -> BoxFuture<'static, u32> { if n == 0 { return Box::pin(async { 0 }); } Box::pin(async move { n }) }"),
-            BodyKind::Sync
+            BodyKind::ReturnedFuture { boxed: true }
         );
         assert_eq!(
             body_of("fn f() -> impl Future<Output = u32> + Send { async { 1 } }"),
@@ -553,7 +594,7 @@ mod tests {
         );
         assert_eq!(
             body_of("fn f() -> impl Future<Output = u32> + Unpin { ready(1) }"),
-            BodyKind::Sync
+            BodyKind::ReturnedFuture { boxed: true }
         );
         assert_eq!(
             body_of("fn f<'life0, 'async_trait>(&'life0 self) -> Pin<Box<dyn Future<Output = u32> + Send + 'async_trait>> { Box::pin(async move { let __self = self; let __ret: u32 = { 1 }; __ret }) }"),

@@ -10,6 +10,8 @@ use crate::instances::Instances;
 use crate::native::NativeCells;
 use crate::slots::{self, Slot};
 use crate::LabelValue;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::OnceLock;
 
 /// What one annotated fn declares; a constant the macro writes.
@@ -585,8 +587,8 @@ pub(crate) fn push_row_values(
     out[start..].reverse();
 }
 
-/// What a guard dropped without [`Guard::finish`] means, besides a panic
-/// (which `std::thread::panicking` tells).
+/// What a guard dropped without [`Guard::finish`] means, besides a panic of
+/// the call itself.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum DropMeans {
     /// The body ran in place and returned: its guard is never finished by hand.
@@ -600,6 +602,10 @@ pub enum DropMeans {
 /// Records one call: created by [`Guard::start`], and either consumed by
 /// [`Guard::finish`] when the call returns or dropped. Either way the in-flight
 /// gauge comes back down.
+///
+/// Whether a dropped guard's call unwound is decided by the call itself, never
+/// by `std::thread::panicking()` alone: a call made from a `Drop` while another
+/// panic unwinds (a rollback) returns normally and is recorded so.
 pub struct Guard {
     table: &'static Table,
     /// The call's row, or `usize::MAX` when a hand-written `LabelValue` gave an
@@ -607,6 +613,13 @@ pub struct Guard {
     row: usize,
     started: u64,
     drop_means: DropMeans,
+    /// The call's own code is on the stack: from the start to the end of its
+    /// sync part, and during each poll of its future ([`polled`]). A guard
+    /// dropped while this is set was dropped by the call unwinding.
+    running: AtomicBool,
+    /// The thread was already unwinding another panic when the call started,
+    /// so unwinding at its end is not the call's own panic.
+    unwinding_at_start: bool,
 }
 
 impl Guard {
@@ -622,6 +635,8 @@ impl Guard {
             row,
             started: clock::now(),
             drop_means,
+            running: AtomicBool::new(true),
+            unwinding_at_start: drop_means == DropMeans::Returned && std::thread::panicking(),
         }
     }
 
@@ -630,6 +645,13 @@ impl Guard {
     pub fn finish(self, error: Option<usize>) {
         self.returned(error);
         core::mem::forget(self);
+    }
+
+    /// The sync part of a call that returns a future is over: from here the
+    /// call runs only while its future is polled.
+    #[inline]
+    pub fn suspend(&self) {
+        self.running.store(false, Relaxed);
     }
 
     #[inline]
@@ -642,18 +664,41 @@ impl Guard {
 }
 
 impl Drop for Guard {
-    /// The call ended without `finish`: a panic unwinding, a dropped future, or
-    /// (for a body run in place) a return.
+    /// The call ended without `finish`: it unwound, its future was dropped, or
+    /// (for a body run in place) it returned.
     fn drop(&mut self) {
         if self.row == usize::MAX {
             return;
         }
-        match (std::thread::panicking(), self.drop_means) {
-            (true, _) | (false, DropMeans::Panic) => self.table.end(self.row, Ending::Panicked),
-            (false, DropMeans::Returned) => self.returned(None),
-            (false, DropMeans::Cancelled) => self.table.end(self.row, Ending::Cancelled),
-        }
+        let ending = match self.drop_means {
+            DropMeans::Panic => Ending::Panicked,
+            DropMeans::Returned if std::thread::panicking() && !self.unwinding_at_start => {
+                Ending::Panicked
+            }
+            DropMeans::Returned => {
+                self.returned(None);
+                return;
+            }
+            DropMeans::Cancelled if self.running.load(Relaxed) => Ending::Panicked,
+            DropMeans::Cancelled => Ending::Cancelled,
+        };
+        self.table.end(self.row, ending);
     }
+}
+
+/// Awaits `future` as the timed part of the call `guard` records, marking the
+/// call as running during each poll: a poll that unwinds leaves the mark, so
+/// the guard dropped then counts a panic, and one dropped between polls counts
+/// a cancellation.
+pub async fn polled<F: Future>(guard: &Guard, future: F) -> F::Output {
+    let mut future = core::pin::pin!(future);
+    core::future::poll_fn(|context| {
+        guard.running.store(true, Relaxed);
+        let poll = future.as_mut().poll(context);
+        guard.running.store(false, Relaxed);
+        poll
+    })
+    .await
 }
 
 /// How a call's `Err` becomes an `error_type` index.
@@ -714,7 +759,7 @@ impl<E> ErrorClassifier<E> {
 #[diagnostic::on_unimplemented(
     message = "`errors` needs a fn returning `Result<_, E>`, but this fn returns `{Self}`",
     label = "not a `Result`",
-    note = "return a `Result`, or remove `errors = \"...\"`"
+    note = "return a `Result`, or remove `errors = \"...\"`; a fn returning a future must write the future's type out in its signature (`impl Future<Output = Result<T, E>> + Send`, `Pin<Box<dyn Future<Output = Result<T, E>> + Send>>` or `BoxFuture<'_, Result<T, E>>`) or be `async`: through a type alias, `#[instrument_metric]` cannot see the future"
 )]
 pub trait Outcome {
     /// The error type.
