@@ -1,7 +1,7 @@
 //! The metric catalogue: every family any metricate macro declares anywhere in
 //! the binary, known at start because the linker collects the declarations.
 
-use crate::families::Shape;
+use crate::families::{openmetrics_clash, Shape};
 use crate::problems::{KnownAtFirstUse, Problem};
 use crate::site::{Role, Site, ERROR_TYPE};
 use crate::value_site::ValueSite;
@@ -271,7 +271,11 @@ impl Catalog {
             .iter()
             .cloned()
             .map(|conflict| Problem::Conflict(Box::new(conflict)))
-            .chain(self.first_use.iter().cloned().map(Problem::KnownAtFirstUse))
+            .chain(
+                self.first_use
+                    .iter()
+                    .map(|first_use| Problem::KnownAtFirstUse(Box::new(first_use.clone()))),
+            )
             .collect();
         if problems.is_empty() {
             Ok(())
@@ -378,12 +382,23 @@ impl Builder {
                 Role::Duration | Role::InFlight => {}
             }
             let buckets = (kind == MetricKind::Histogram).then(|| desc.buckets().to_vec());
-            if !site.known_at_start() {
+            let unknown = unknown_values(&labels);
+            if !unknown.is_empty() {
+                // The fn's families without an unknown label are created with
+                // this one, at the first call: said here rather than reported
+                // as families whose values are unknown.
+                let also = desc
+                    .metrics()
+                    .into_iter()
+                    .map(|(other, ..)| other)
+                    .filter(|other| *other != name)
+                    .collect();
                 self.first_use.push(KnownAtFirstUse {
                     family: name,
                     site: info.clone(),
-                    unknown: unknown_values(&labels),
+                    unknown,
                     fix: desc.first_use_fix.to_owned(),
+                    also,
                 });
             }
             self.add(
@@ -414,6 +429,7 @@ impl Builder {
                 site: info.clone(),
                 unknown: unknown_values(&labels),
                 fix: format!("each label's type: `{}`", typed.join(", ")),
+                also: Vec::new(),
             });
         }
         self.add(desc.name, kind, desc.help.to_owned(), labels, buckets, info);
@@ -431,6 +447,24 @@ impl Builder {
         site: SiteInfo,
     ) {
         let Some(family) = self.families.iter_mut().find(|family| family.name == name) else {
+            let existing = self
+                .families
+                .iter()
+                .map(|family| (family.name, family.kind));
+            if let Some((other, difference)) = openmetrics_clash(name, kind, existing) {
+                let first = self
+                    .families
+                    .iter()
+                    .find(|family| family.name == other)
+                    .map_or_else(|| site.clone(), |family| family.sites[0].clone());
+                self.conflicts.push(Conflict {
+                    name,
+                    difference,
+                    first,
+                    second: site,
+                });
+                return;
+            }
             self.families.push(FamilyInfo {
                 name,
                 kind,

@@ -15,9 +15,16 @@ pub trait ViaLabelValue {
     fn label_values(&self) -> &'static [&'static str];
     /// The value's ordinal.
     fn label_index(&self) -> usize;
+    /// The value's type, for a report.
+    fn label_type(&self) -> &'static str;
 }
 
 impl<T: LabelValue + ?Sized> ViaLabelValue for Probe<'_, T> {
+    #[inline]
+    fn label_type(&self) -> &'static str {
+        core::any::type_name::<T>()
+    }
+
     #[inline]
     fn label_values(&self) -> &'static [&'static str] {
         T::VALUES
@@ -35,9 +42,15 @@ pub trait ViaFallback {
     fn label_values(&self) -> &'static [&'static str];
     /// 0.
     fn label_index(&self) -> usize;
+    /// The value's type.
+    fn label_type(&self) -> &'static str;
 }
 
 impl<T: ?Sized> ViaFallback for &Probe<'_, T> {
+    fn label_type(&self) -> &'static str {
+        core::any::type_name::<T>()
+    }
+
     fn label_values(&self) -> &'static [&'static str] {
         &[]
     }
@@ -45,6 +58,34 @@ impl<T: ?Sized> ViaFallback for &Probe<'_, T> {
     fn label_index(&self) -> usize {
         0
     }
+}
+
+/// The row so far, one label further: `row * count + ordinal` in mixed radix.
+/// An ordinal outside the label's `count` values (a hand-written `LabelValue`
+/// whose `index()` is out of range) makes the row `usize::MAX`, which records
+/// nothing, rather than spilling into the next label's digit; it is reported
+/// once as a [`Problem::LabelOutOfRange`](crate::Problem::LabelOutOfRange).
+#[inline]
+pub fn next_row(row: usize, count: usize, ordinal: usize, label_type: &'static str) -> usize {
+    if ordinal < count && row != usize::MAX {
+        row * count + ordinal
+    } else {
+        out_of_range(row, count, ordinal, label_type)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn out_of_range(row: usize, count: usize, ordinal: usize, label_type: &'static str) -> usize {
+    if ordinal >= count {
+        crate::problems::report(crate::Problem::LabelOutOfRange {
+            label_type,
+            index: ordinal,
+            values: count,
+        });
+    }
+    let _ = row;
+    usize::MAX
 }
 
 /// The label values a closure projects a parameter to, in a constant.
@@ -93,3 +134,33 @@ pub const fn within_budget(
 pub fn handles_exist_at_run_time<T, F: FnOnce() -> T>(handle: F) -> T {
     handle()
 }
+
+/// A sync fn's return type, probed for being a future the annotation could not
+/// see (written through a type alias): method calls on `&FutureProbe<T>` pick
+/// [`ReturnsAFuture`], whose method is deprecated so the build warns, when `T`
+/// is a future, and [`ReturnsAValue`] otherwise. Nothing runs.
+pub struct FutureProbe<T: ?Sized>(core::marker::PhantomData<T>);
+
+impl<T: ?Sized> FutureProbe<T> {
+    /// The probe of `T`.
+    pub const NEW: Self = FutureProbe(core::marker::PhantomData);
+}
+
+/// The return type is a future.
+pub trait ReturnsAFuture {
+    /// Warns: only the call that builds the future is timed.
+    #[deprecated(
+        note = "this fn returns a future through a type alias, so `#[instrument_metric]` times only the call that builds it, not the future's run: write the future's type out in the signature (`impl Future<Output = T> + Send`, `Pin<Box<dyn Future<Output = T> + Send>>` or `BoxFuture<'_, T>`) so the run is timed, or make the fn `async`"
+    )]
+    fn times_only_the_call_building_the_future(&self) {}
+}
+
+impl<T: core::future::Future + ?Sized> ReturnsAFuture for FutureProbe<T> {}
+
+/// The return type is not a future.
+pub trait ReturnsAValue {
+    /// Nothing to say.
+    fn times_only_the_call_building_the_future(&self) {}
+}
+
+impl<T: ?Sized> ReturnsAValue for &FutureProbe<T> {}

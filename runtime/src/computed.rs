@@ -146,12 +146,26 @@ pub(crate) fn read_all() -> BTreeMap<&'static str, Vec<(Vec<&'static str>, f64)>
     for (name, read) in families::computed_reads() {
         match catch_unwind(AssertUnwindSafe(|| read())) {
             Ok(Ok(series)) => {
-                readings.insert(name, series);
+                readings.insert(name, summed_by_labels(series));
             }
             Ok(Err(_)) | Err(_) => count_failure(name),
         }
     }
     readings
+}
+
+/// The readings with one series per label values: a callback that returns one
+/// label value twice (two rows of one status) has them summed, as `sum by`
+/// would, so the scrape never holds one series twice.
+fn summed_by_labels(series: Vec<(Vec<&'static str>, f64)>) -> Vec<(Vec<&'static str>, f64)> {
+    let mut summed: Vec<(Vec<&'static str>, f64)> = Vec::with_capacity(series.len());
+    for (labels, value) in series {
+        match summed.iter_mut().find(|(known, _)| *known == labels) {
+            Some((_, total)) => *total += value,
+            None => summed.push((labels, value)),
+        }
+    }
+    summed
 }
 
 fn count_failure(name: &str) {

@@ -59,6 +59,37 @@ impl Shape<'_> {
     }
 }
 
+/// The name OpenMetrics gives the family: a counter's without `_total`, which
+/// its samples add back. Two families with one such name would write two
+/// `# TYPE` lines for it, which OpenMetrics parsers refuse.
+pub(crate) fn openmetrics_name(name: &str, kind: MetricKind) -> &str {
+    match kind {
+        MetricKind::Counter => name.strip_suffix("_total").unwrap_or(name),
+        _ => name,
+    }
+}
+
+/// The family among `families` (name and kind) that `name` of `kind` would
+/// meet under one OpenMetrics name, such as a gauge `jobs` beside a counter
+/// `jobs_total`, and the difference in words.
+pub(crate) fn openmetrics_clash<'a>(
+    name: &str,
+    kind: MetricKind,
+    mut families: impl Iterator<Item = (&'a str, MetricKind)>,
+) -> Option<(&'a str, String)> {
+    let own = openmetrics_name(name, kind);
+    families.find_map(|(other, other_kind)| {
+        (other != name && openmetrics_name(other, other_kind) == own).then(|| {
+            (
+                other,
+                format!(
+                    "one OpenMetrics family name, `{own}`: a {other_kind} `{other}` and a {kind} `{name}` (rename one)"
+                ),
+            )
+        })
+    })
+}
+
 /// What one site declares about one family.
 pub(crate) struct Declaration<'a> {
     pub(crate) name: &'static str,
@@ -253,6 +284,10 @@ pub(crate) fn join(declaration: &Declaration<'_>) -> Option<Joined> {
             order,
         });
     }
+    if let Err(problem) = refuse_openmetrics_clash(&families, declaration) {
+        problems::report(problem);
+        return None;
+    }
     families.insert(declaration.name, Family::new(declaration, None));
     Some(Joined {
         name: declaration.name,
@@ -397,11 +432,33 @@ fn insert_new(declaration: &Declaration<'_>, computed: Option<Read>) -> Result<J
             second: declaration.site.clone(),
         })));
     }
+    refuse_openmetrics_clash(&families, declaration)?;
     families.insert(declaration.name, Family::new(declaration, computed));
     Ok(Joined {
         name: declaration.name,
         order: (0..declaration.shape.label_names.len()).collect(),
     })
+}
+
+/// A new family whose OpenMetrics name another family has already: refused,
+/// so every format stays valid; the first declaration is exported.
+fn refuse_openmetrics_clash(
+    families: &BTreeMap<&'static str, Family>,
+    declaration: &Declaration<'_>,
+) -> Result<(), Problem> {
+    let existing = families.iter().map(|(name, family)| (*name, family.kind));
+    match openmetrics_clash(declaration.name, declaration.shape.kind, existing) {
+        Some((other, difference)) => Err(Problem::Conflict(Box::new(Conflict {
+            name: declaration.name,
+            difference,
+            first: families
+                .get(other)
+                .map(|family| family.first_site.clone())
+                .unwrap_or_else(|| declaration.site.clone()),
+            second: declaration.site.clone(),
+        }))),
+        None => Ok(()),
+    }
 }
 
 /// The callbacks of the computed families, to run outside the lock.

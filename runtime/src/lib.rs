@@ -273,12 +273,12 @@ pub use metricate_macros::histogram;
 ///     vec![(State::Active, 3.0), (State::Idle, 5.0)]
 /// })
 /// .unwrap();
-/// metricate::computed_gauge!("doc_broken_gauge", || -> Result<f64, String> { Err("database down".into()) }).unwrap();
+/// metricate::computed_gauge!("doc_broken_reading", || -> Result<f64, String> { Err("database down".into()) }).unwrap();
 ///
 /// let text = metricate::render();
 /// assert!(text.contains(r#"doc_pool_connections{state="idle"} 5"#));
-/// assert!(!text.contains("doc_broken_gauge "));
-/// assert!(text.contains(r#"metricate_callback_failures_total{metric="doc_broken_gauge"} 1"#));
+/// assert!(!text.contains("doc_broken_reading "));
+/// assert!(text.contains(r#"metricate_callback_failures_total{metric="doc_broken_reading"} 1"#));
 /// ```
 pub use metricate_macros::computed_gauge;
 
@@ -344,7 +344,7 @@ pub fn init() {
     INIT.call_once(|| {
         let catalog = catalog::catalog();
         for first_use in catalog.known_at_first_use() {
-            problems::report(Problem::KnownAtFirstUse(first_use.clone()));
+            problems::report(Problem::KnownAtFirstUse(Box::new(first_use.clone())));
         }
         catalog::register_declared();
         if let Err(problem) = process::declare() {
