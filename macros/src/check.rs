@@ -158,7 +158,7 @@ pub(crate) fn check<'a>(
     let body = signature::body_kind(func);
     let produced = signature::produced_type(func, body);
     if let (Some(errors_name), None) = (&args.errors, &args.error_type) {
-        check_result_output(func, body, produced, errors_name, &mut errors);
+        check_result_output(func, produced, errors_name, &mut errors);
     }
     let labels = resolve_labels(args, func, &mut errors);
     let objective = args
@@ -254,10 +254,11 @@ fn check_objective(
             Some(buckets) => buckets.bounds.iter().map(|bound| bound.value).collect(),
             None => rules::DEFAULT_DURATION_BUCKETS.to_vec(),
         };
+        // The bound itself, bit for bit, so the rules select the `le` the
+        // exposition writes.
         rules::threshold_is_a_bound(seconds, &latency.value(), &bounds)
             .map_err(|violation| errors.push(violation.at(latency.span())))
-            .ok()?;
-        Some(seconds)
+            .ok()
     });
     let percentile = match &objective.percentile {
         None => Some(0.99),
@@ -325,6 +326,27 @@ fn check_metrics(args: &Args, parse_failed: bool, errors: &mut Vec<syn::Error>) 
         let key = metric.key.to_string();
         if let Err(violation) = rules::metric_rules(*kind, Measure::Duration, &key, &name) {
             errors.push(violation.at(metric.lit.span()));
+        }
+        let openmetrics = |kind: MetricKind, name: &str| match kind {
+            MetricKind::Counter => name.strip_suffix("_total").unwrap_or(name).to_owned(),
+            _ => name.to_owned(),
+        };
+        if let Some((other_kind, first)) = metrics[..position].iter().find(|(other_kind, other)| {
+            other.value() != name
+                && openmetrics(*other_kind, &other.value()) == openmetrics(*kind, &name)
+        }) {
+            errors.push(Violation::new(
+                format!(
+                    "`{key}` and `{}` share the OpenMetrics family name `{}`: a {} `{}` and a {} `{name}` would write two `# TYPE {}` lines, which OpenMetrics parsers refuse",
+                    first.key,
+                    openmetrics(*kind, &name),
+                    other_kind.name(),
+                    first.value(),
+                    kind.name(),
+                    openmetrics(*kind, &name),
+                ),
+                Some(format!("rename one, e.g. `{}_current`", openmetrics(*kind, &name))),
+            ).at(metric.lit.span()));
         }
         if let Some((_, first)) = metrics[..position]
             .iter()
@@ -427,22 +449,15 @@ fn check_buckets(args: &Args, errors: &mut Vec<syn::Error>) {
 /// checker; what is plainly not a `Result` is refused here, on its token.
 fn check_result_output(
     func: &ItemFn,
-    body: BodyKind,
     produced: Option<&Type>,
     errors_name: &MetricName,
     errors: &mut Vec<syn::Error>,
 ) {
     let violation = |found: &str| {
-        let help = if body == BodyKind::Sync
-            && produced.is_some_and(|ty| signature::future_output(ty).is_some())
-        {
-            "a fn returning a future is timed, and its errors classified, as that future runs only when its body ends in the future with no early `return`".to_owned()
-        } else {
-            format!(
-                "return a `Result`, or remove `errors = \"{}\"`",
-                errors_name.value()
-            )
-        };
+        let help = format!(
+            "return a `Result`, or remove `errors = \"{}\"`",
+            errors_name.value()
+        );
         Violation::new(
             format!("`errors` needs a fn returning `Result<_, E>`, but this fn returns {found}"),
             Some(help),
@@ -475,8 +490,11 @@ fn error_source(func: &ItemFn, produced: Option<&Type>) -> ErrorSource {
         return ErrorSource::Named(Box::new(with_static_lifetimes(error)));
     }
     if nameable(produced) {
+        // Spanned on the return type, so an error type that is not a
+        // `LabelValue` (`anyhow::Result<T>`) is reported there.
+        let span = produced.span();
         let produced = with_static_lifetimes(produced);
-        return ErrorSource::Named(Box::new(syn::parse_quote!(
+        return ErrorSource::Named(Box::new(syn::parse_quote_spanned!(span=>
             ::metricate::__private::ErrorOf<#produced>
         )));
     }

@@ -52,6 +52,16 @@ pub(crate) fn instrument_metric(args: TokenStream, item: TokenStream) -> TokenSt
             return quote! { #item #error };
         }
     };
+    // The outer attribute expands first and sees the others as attributes.
+    if let Some(second) = func.attrs.iter().find(|attr| is_instrument_metric(attr)) {
+        let error = syn::Error::new_spanned(
+            second,
+            "`#[instrument_metric]` is given twice on this fn: one annotation declares all of a fn's metrics\nhelp: merge the keys of both attributes into one `#[instrument_metric(..)]`",
+        )
+        .to_compile_error();
+        let func = strip_instrument_attrs(func);
+        return quote! { #error #func };
+    }
     let (args, mut errors) = parse::parse_args(args);
     match check::check(&args, &func, !errors.is_empty()) {
         Ok(checked) if errors.is_empty() => generate(&checked),
@@ -61,6 +71,21 @@ pub(crate) fn instrument_metric(args: TokenStream, item: TokenStream) -> TokenSt
             with_errors(&errors, &func)
         }
     }
+}
+
+/// Whether `attr` is an `#[instrument_metric]` (by any path).
+fn is_instrument_metric(attr: &Attribute) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|segment| segment.ident == "instrument_metric")
+}
+
+/// The fn without its other `#[instrument_metric]` attributes, so a refused
+/// second one reports once and expands to nothing.
+fn strip_instrument_attrs(mut func: ItemFn) -> ItemFn {
+    func.attrs.retain(|attr| !is_instrument_metric(attr));
+    func
 }
 
 /// `fn name(..) .. { .. }`: a `fn` keyword, and a brace group last.
@@ -135,9 +160,35 @@ impl ToTokens for DropMeans {
 /// A sync fn whose result is not needed: the guard, then the body unchanged.
 fn sync_in_place(checked: &Checked<'_>, start: &TokenStream) -> TokenStream {
     let stmts = &checked.func.block.stmts;
+    let probe = future_probe(checked.func);
     quote! {
+        #probe
         #start
         #(#stmts)*
+    }
+}
+
+/// For a sync fn whose return type is a path the attribute cannot read (an
+/// alias), a probe that warns at build time when that type is a future: only
+/// the call building it would be timed, and the attribute must not change
+/// what is timed in silence.
+fn future_probe(func: &ItemFn) -> TokenStream {
+    let ReturnType::Type(_, output) = &func.sig.output else {
+        return TokenStream::new();
+    };
+    let readable = signature::looks_like_result(output)
+        || signature::plainly_not_result(output)
+        || signature::TypeShape::of(output, &[]).has_impl_trait;
+    if readable || !matches!(**output, Type::Path(_)) {
+        return TokenStream::new();
+    }
+    let call = quote_spanned!(output.span()=> .times_only_the_call_building_the_future());
+    quote! {
+        {
+            #[allow(unused_imports)]
+            use ::metricate::__private::{ReturnsAFuture as _, ReturnsAValue as _};
+            (&::metricate::__private::FutureProbe::<#output>::NEW)#call;
+        }
     }
 }
 
@@ -181,7 +232,7 @@ fn async_body(checked: &Checked<'_>, start: &TokenStream) -> TokenStream {
     };
     quote! {
         #start
-        let __metricate_result = #future.await;
+        let __metricate_result = ::metricate::__private::polled(&__metricate_guard, #future).await;
         #finish
         __metricate_result
     }
@@ -209,7 +260,7 @@ fn async_trait_body(checked: &Checked<'_>) -> TokenStream {
     future.block = syn::parse_quote!({
         #(#prelude)*
         #start
-        let __metricate_result = async move { #(#rest)* }.await;
+        let __metricate_result = ::metricate::__private::polled(&__metricate_guard, async move { #(#rest)* }).await;
         #finish
         __metricate_result
     });
@@ -217,24 +268,22 @@ fn async_trait_body(checked: &Checked<'_>) -> TokenStream {
     quote!(#(#stmts)*)
 }
 
-/// A sync fn returning a future it ends in: the guard starts with the call and
-/// moves into a future that awaits the returned one, so `in_flight` is up while
-/// it is pending and the histogram sees it complete.
+/// A sync fn returning a future: the guard starts with the call, the body runs
+/// in a closure (so every `return`, even one inside a macro call the attribute
+/// cannot see, hands its future to the timing), and the guard moves into a
+/// future that awaits the returned one, so `in_flight` is up while it is
+/// pending and the histogram sees it complete.
 fn returned_future(checked: &Checked<'_>, start: &TokenStream, boxed: bool) -> TokenStream {
-    let stmts = &checked.func.block.stmts;
-    let (Some(Stmt::Expr(tail, None)), leading) =
-        (stmts.last(), &stmts[..stmts.len().saturating_sub(1)])
-    else {
-        return sync_in_place(checked, start);
-    };
+    let block = &checked.func.block;
     let finish = finish_guard(checked);
-    // The declared type gives the tail its expectation, as the fn's return does:
-    // an `if`/`else` of two boxed futures coerces each to the trait object.
+    // The declared type is the closure's output, as it is the fn's: an
+    // `if`/`else` of two boxed futures coerces each to the trait object.
     let output = inferred_output(checked.func);
     let timed = quote! {
         async move {
             let __metricate_guard = __metricate_guard;
-            let __metricate_result = __metricate_future.await;
+            let __metricate_result =
+                ::metricate::__private::polled(&__metricate_guard, __metricate_future).await;
             #finish
             __metricate_result
         }
@@ -246,8 +295,8 @@ fn returned_future(checked: &Checked<'_>, start: &TokenStream, boxed: bool) -> T
     };
     quote! {
         #start
-        #(#leading)*
-        let __metricate_future: #output = #tail;
+        let __metricate_future = ::metricate::__private::call::<#output, _>(move || #block);
+        __metricate_guard.suspend();
         #timed
     }
 }
@@ -477,19 +526,23 @@ fn label_values(label: &LabelSource<'_>) -> TokenStream {
             } = projection;
             let span = label.expr.span();
             let callee = spanning(quote!(::metricate::__private::values_of), label.expr);
+            // One span for the closure's parameter and its uses: a label in a fn
+            // a `macro_rules!` writes has its tokens from another context, and
+            // a local binding resolves only within its own.
+            let param = quote::format_ident!("__metricate_param");
             let project = match pattern {
-                None => quote!(&(*__metricate_param) #(.#fields)*),
+                None => quote!(&(*#param) #(.#fields)*),
                 Some(pattern) if fields.is_empty() => quote! {{
-                    let #pattern = __metricate_param;
+                    let #pattern = #param;
                     #root
                 }},
                 Some(pattern) => quote! {{
-                    let #pattern = __metricate_param;
+                    let #pattern = #param;
                     &#root #(.#fields)*
                 }},
             };
             quote_spanned! {span=>
-                #callee(|__metricate_param: &#param_type| #project)
+                #callee(|#param: &#param_type| #project)
             }
         }
     }
@@ -598,12 +651,19 @@ pub(crate) fn label_row(
     }
     if let Some(values) = known_values {
         let indices = 0..labels.len();
-        let ordinals = labels.iter().map(|(ty, expr)| match ty {
-            Some(ty) => {
-                quote_spanned!(expr.span()=> <#ty as ::metricate::LabelValue>::index(&(#expr)))
-            }
-            None => quote!((&::metricate::__private::Probe(&(#expr))).label_index()),
-        });
+        let (ordinals, types): (Vec<TokenStream>, Vec<TokenStream>) = labels
+            .iter()
+            .map(|(ty, expr)| match ty {
+                Some(ty) => (
+                    quote_spanned!(expr.span()=> <#ty as ::metricate::LabelValue>::index(&(#expr))),
+                    quote_spanned!(expr.span()=> ::core::any::type_name::<#ty>()),
+                ),
+                None => (
+                    quote!((&::metricate::__private::Probe(&(#expr))).label_index()),
+                    quote!((&::metricate::__private::Probe(&(#expr))).label_type()),
+                ),
+            })
+            .unzip();
         return quote! {
             let __metricate_label_values: &[&[&str]] = #values;
             let __metricate_row = {
@@ -611,7 +671,12 @@ pub(crate) fn label_row(
                 use ::metricate::__private::{ViaFallback as _, ViaLabelValue as _};
                 let mut __metricate_row = 0usize;
                 #(
-                    __metricate_row = __metricate_row * #values[#indices].len() + #ordinals;
+                    __metricate_row = ::metricate::__private::next_row(
+                        __metricate_row,
+                        #values[#indices].len(),
+                        #ordinals,
+                        #types,
+                    );
                 )*
                 __metricate_row
             };
@@ -631,8 +696,12 @@ pub(crate) fn label_row(
             #(let #probes = #reads;)*
             let mut __metricate_row = 0usize;
             #(
-                __metricate_row = __metricate_row * (&#probes).label_values().len()
-                    + (&#probes).label_index();
+                __metricate_row = ::metricate::__private::next_row(
+                    __metricate_row,
+                    (&#probes).label_values().len(),
+                    (&#probes).label_index(),
+                    (&#probes).label_type(),
+                );
             )*
             (__metricate_row, [#((&#probes).label_values()),*])
         };
@@ -641,8 +710,14 @@ pub(crate) fn label_row(
 
 fn finish_guard(checked: &Checked<'_>) -> TokenStream {
     if checked.needs_result() {
+        // On the type the call produces: a type that is not a `Result` is
+        // reported there, once.
+        let classify = match signature::produced_type(checked.func, checked.body) {
+            Some(ty) => spanning(quote!(::metricate::__private::classify), ty),
+            None => quote!(::metricate::__private::classify),
+        };
         quote! {
-            __metricate_guard.finish(::metricate::__private::classify(&__metricate_errors, &__metricate_result));
+            __metricate_guard.finish(#classify(&__metricate_errors, &__metricate_result));
         }
     } else {
         quote! {

@@ -1,7 +1,8 @@
 //! Code generation for the value macros. A `counter!` evaluates to a
 //! `&'static Counter`, resolved once per call site and label combination.
 //!
-//! The whole expansion runs inside one closure handed to
+//! The labels' values are evaluated first, where the macro is written (so `?`
+//! and `.await` work in them); the rest runs inside one closure handed to
 //! `__private::handles_exist_at_run_time`, a non-`const` fn: a value macro
 //! written in a `const`, a `static` or a `const fn` then gets that one error,
 //! naming what is wrong, instead of one per internal step.
@@ -56,11 +57,30 @@ pub(crate) fn generate(kind: MetricKind, args: &ValueArgs) -> TokenStream {
     } else {
         quote!(::core::option::Option::None)
     };
-    let budget = budget_check(args);
+    // Each label's value is evaluated first, in the caller's context, so `?`
+    // and `.await` work in it; the rest reads it by reference. Each binding is
+    // named with its value's span, which resolves wherever the value came from.
+    let bindings: Vec<syn::Ident> = args
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(index, label)| {
+            quote::format_ident!("__metricate_value_{}", index, span = label.value.span())
+        })
+        .collect();
+    let evaluate = args.labels.iter().zip(&bindings).map(|(label, binding)| {
+        let value = &label.value;
+        quote_spanned!(value.span()=> let #binding = &(#value);)
+    });
+    let budget = budget_check(args, &bindings);
     let labels: Vec<(Option<&Type>, Expr)> = args
         .labels
         .iter()
-        .map(|label| (label.ty.as_ref(), label.value.clone()))
+        .zip(&bindings)
+        .map(|(label, binding)| {
+            let read: Expr = syn::parse_quote_spanned!(label.value.span()=> (*#binding));
+            (label.ty.as_ref(), read)
+        })
         .collect();
     let row = label_row(&labels, None);
     let accessor = match kind {
@@ -93,14 +113,15 @@ pub(crate) fn generate(kind: MetricKind, args: &ValueArgs) -> TokenStream {
         quote!(__METRICATE_SITE.#accessor_for(&__metricate_label_values[..], __metricate_row))
     };
     let runtime_only = quote_spanned!(location=> ::metricate::__private::handles_exist_at_run_time);
-    quote! {
+    quote! {{
+        #(#evaluate)*
         #runtime_only(|| {
             #site
             #budget
             #row
             #handles
         })
-    }
+    }}
 }
 
 /// Typed labels: a `const` item that `cargo check` evaluates, naming each type.
@@ -108,7 +129,7 @@ pub(crate) fn generate(kind: MetricKind, args: &ValueArgs) -> TokenStream {
 /// their types cannot be named in a constant, so their budget is enforced when
 /// the site's series are created (a site over budget records nothing and is
 /// reported through `metricate::problems()`).
-fn budget_check(args: &ValueArgs) -> TokenStream {
+fn budget_check(args: &ValueArgs, bindings: &[syn::Ident]) -> TokenStream {
     if args.labels.is_empty() {
         return TokenStream::new();
     }
@@ -127,10 +148,10 @@ fn budget_check(args: &ValueArgs) -> TokenStream {
             const _: () = ::core::assert!(1usize #(.saturating_mul(#cardinalities))* <= #max, "{}", #message);
         }
     } else {
-        let checks = args.labels.iter().map(|label| {
+        let checks = args.labels.iter().zip(bindings).map(|(label, binding)| {
             let value = &label.value;
             let ty = label.ty.iter();
-            quote_spanned!(value.span()=> ::metricate::__private::require_label_value::<#(#ty)*>(&(#value)))
+            quote_spanned!(value.span()=> ::metricate::__private::require_label_value::<#(#ty)*>(#binding))
         });
         quote! {
             #(#checks;)*
