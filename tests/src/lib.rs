@@ -160,6 +160,37 @@ except Exception as error:
     })
 }
 
+/// Runs `promtool check rules` on `rules` (a rules file's YAML): `Ok` when it
+/// finds no problem, `Err` with what it said. `None` (with the reason printed)
+/// when promtool is missing outside CI; in CI (`CI` set) that fails the test.
+pub fn promtool_check_rules(rules: &str) -> Option<Result<(), String>> {
+    let dir = servers::TempDir::new("rules");
+    let path = dir.path().join("rules.yml");
+    std::fs::write(&path, rules).expect("the rules are written");
+    let output = std::process::Command::new("promtool")
+        .args(["check", "rules"])
+        .arg(&path)
+        .output();
+    let output = match (output, std::env::var_os("CI").is_some()) {
+        (Ok(output), _) => output,
+        (Err(error), true) => panic!("promtool is required in CI ({error}): .ci/run installs the Debian package `prometheus`"),
+        (Err(_), false) => {
+            eprintln!("skipped: promtool is not installed (apt-get install prometheus); CI runs this check");
+            return None;
+        }
+    };
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Some(if output.status.success() {
+        Ok(())
+    } else {
+        Err(said)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::sample_in;

@@ -173,7 +173,7 @@ impl<'c> Model<'c> {
             };
             if let Some(objective) = function.objective {
                 let selector = selector(function, &operations[index]);
-                let name = function.site.function.unwrap_or("fn");
+                let name = slo_stem(function, catalog.functions());
                 if let Some(success) = objective.success {
                     slos.push(Slo {
                         name: format!("{name}_success"),
@@ -318,6 +318,49 @@ fn selector(
         .collect()
 }
 
+/// The stem of a fn's SLO names: its name, or where another fn with an
+/// objective has that name, its module path and name (`jobs_list`), and the
+/// line of its name last; made a valid Prometheus name whatever the Rust
+/// identifier (`délai` is `d_ue9_lai`).
+fn slo_stem(function: &FunctionInfo, all: &[FunctionInfo]) -> String {
+    let name = function.site.function.unwrap_or("fn");
+    let namesakes: Vec<&FunctionInfo> = all
+        .iter()
+        .filter(|other| other.objective.is_some() && other.site.function == function.site.function)
+        .collect();
+    let stem = if namesakes.len() <= 1 {
+        name.to_owned()
+    } else if namesakes
+        .iter()
+        .filter(|other| other.site.module_path == function.site.module_path)
+        .count()
+        == 1
+    {
+        format!("{}_{name}", function.site.module_path.replace("::", "_"))
+    } else {
+        format!(
+            "{}_{name}_l{}",
+            function.site.module_path.replace("::", "_"),
+            function.site.line
+        )
+    };
+    prometheus_name(&stem)
+}
+
+/// `text` with every character a Prometheus name may not hold written as
+/// `_u<hex>_`, so two different Rust identifiers never meet in one name.
+pub(super) fn prometheus_name(text: &str) -> String {
+    let mut name = String::with_capacity(text.len());
+    for (index, c) in text.chars().enumerate() {
+        match c {
+            'a'..='z' | 'A'..='Z' | '_' => name.push(c),
+            '0'..='9' if index > 0 => name.push(c),
+            _ => name.push_str(&format!("_u{:x}_", u32::from(c))),
+        }
+    }
+    name
+}
+
 fn qualified(function: &FunctionInfo) -> String {
     match function.site.function {
         Some(name) => format!("{}::{name}", function.site.module_path),
@@ -346,7 +389,14 @@ fn dedupe_names(operations: &mut [Operation<'_>]) {
 
 #[cfg(test)]
 mod tests {
-    use super::stem;
+    use super::{prometheus_name, stem};
+
+    #[test]
+    fn any_rust_identifier_makes_a_prometheus_name() {
+        assert_eq!(prometheus_name("délai"), "d_ue9_lai");
+        assert_eq!(prometheus_name("jobs_list"), "jobs_list");
+        assert_eq!(prometheus_name("日本"), "_u65e5__u672c_");
+    }
 
     #[test]
     fn stems_drop_the_unit_and_kind() {

@@ -243,7 +243,8 @@ fn percent(ratio: f64) -> String {
 
 fn seconds(value: f64) -> String {
     if value < 1.0 {
-        format!("{} ms", value * 1000.0)
+        // To nine decimals: `700 ms`, not `700.0000000000001 ms`.
+        format!("{} ms", (value * 1e12).round() / 1e9)
     } else {
         format!("{value} s")
     }
