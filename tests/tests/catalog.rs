@@ -158,7 +158,7 @@ fn every_declared_family_is_known_and_exported_at_zero_before_any_call() {
     assert_eq!(first_use.fix, "`labels(format: Type = self.format)`");
     assert_eq!(first_use.site.function, Some("scan"));
     assert!(metricate::problems().iter().any(
-        |problem| matches!(problem, Problem::KnownAtFirstUse(reported) if reported == first_use)
+        |problem| matches!(problem, Problem::KnownAtFirstUse(reported) if **reported == **first_use)
     ));
     // Its typed twin is known at start.
     for format in ["pdf", "docx", "plain_text"] {
