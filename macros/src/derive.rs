@@ -31,9 +31,20 @@ fn expand(input: &DeriveInput) -> Result<TokenStream, Vec<syn::Error>> {
     };
     let mut errors = Vec::new();
     let mut values: Vec<(String, &syn::Ident)> = Vec::new();
+    let mut client_errors: Vec<String> = Vec::new();
     let mut arms = Vec::new();
+    // `#[label(client_error)]` on the enum: every variant is the caller's fault.
+    let all_client = match label_attrs(&input.attrs, false) {
+        Ok(attrs) => attrs.client_error,
+        Err(error) => {
+            errors.push(error);
+            false
+        }
+    };
     for (index, variant) in data.variants.iter().enumerate() {
-        let (value, span, help) = match renamed(&variant.attrs) {
+        let attrs = label_attrs(&variant.attrs, true);
+        let client = all_client || attrs.as_ref().is_ok_and(|attrs| attrs.client_error);
+        let (value, span, help) = match attrs.map(|attrs| attrs.rename) {
             Ok(Some(rename)) if rename.value().is_empty() => {
                 let what = format!("the label value of `{}`", variant.ident);
                 if let Err(violation) = rules::label_value(&what, "") {
@@ -67,6 +78,9 @@ fn expand(input: &DeriveInput) -> Result<TokenStream, Vec<syn::Error>> {
                 ),
             ));
         }
+        if client {
+            client_errors.push(value.clone());
+        }
         values.push((value, &variant.ident));
         let ident = &variant.ident;
         arms.push(quote! { Self::#ident { .. } => #index });
@@ -84,6 +98,11 @@ fn expand(input: &DeriveInput) -> Result<TokenStream, Vec<syn::Error>> {
             const VALUES_WITH_NONE: &'static [&'static str] = &[#(#values,)* "none"];
         }
     });
+    let client = (!client_errors.is_empty()).then(|| {
+        quote! {
+            const CLIENT_ERRORS: &'static [&'static str] = &[#(#client_errors),*];
+        }
+    });
     let index_body = if arms.is_empty() {
         quote! { match *self {} }
     } else {
@@ -94,6 +113,7 @@ fn expand(input: &DeriveInput) -> Result<TokenStream, Vec<syn::Error>> {
         impl #impl_generics ::metricate::LabelValue for #name #type_generics #where_clause {
             const VALUES: &'static [&'static str] = &[#(#values),*];
             #with_none
+            #client
 
             #[inline]
             fn index(&self) -> usize {
@@ -103,21 +123,34 @@ fn expand(input: &DeriveInput) -> Result<TokenStream, Vec<syn::Error>> {
     })
 }
 
-/// The value of `#[label(rename = "...")]`, if the variant has one.
-fn renamed(attrs: &[syn::Attribute]) -> syn::Result<Option<LitStr>> {
-    let mut rename = None;
+/// What `#[label(..)]` says: a variant's `rename = "..."`, and
+/// `client_error` (on a variant, or on the enum for every variant).
+#[derive(Default)]
+struct LabelAttrs {
+    rename: Option<LitStr>,
+    client_error: bool,
+}
+
+fn label_attrs(attrs: &[syn::Attribute], on_variant: bool) -> syn::Result<LabelAttrs> {
+    let mut found = LabelAttrs::default();
     for attr in attrs.iter().filter(|attr| attr.path().is_ident("label")) {
         attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
-                rename = Some(meta.value()?.parse::<LitStr>()?);
+            if meta.path.is_ident("rename") && on_variant {
+                found.rename = Some(meta.value()?.parse::<LitStr>()?);
+                Ok(())
+            } else if meta.path.is_ident("client_error") {
+                found.client_error = true;
                 Ok(())
             } else {
                 let key = quote::ToTokens::to_token_stream(&meta.path).to_string().replace(' ', "");
-                Err(meta.error(format!(
-                    "unknown key `{key}` in `#[label]`\nhelp: the only key is `rename`: `#[label(rename = \"...\")]`"
-                )))
+                let keys = if on_variant {
+                    "the keys are `rename` and `client_error`: `#[label(rename = \"...\", client_error)]`"
+                } else {
+                    "on the enum the only key is `client_error`: `#[label(client_error)]`"
+                };
+                Err(meta.error(format!("unknown key `{key}` in `#[label]`\nhelp: {keys}")))
             }
         })?;
     }
-    Ok(rename)
+    Ok(found)
 }

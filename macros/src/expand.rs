@@ -419,6 +419,10 @@ fn site_init(checked: &Checked<'_>) -> TokenStream {
         ErrorSource::Named(_) => quote!(::core::option::Option::Some(__METRICATE_ERRORS.values())),
         ErrorSource::PerCall => quote!(::core::option::Option::None),
     };
+    let client_errors = match &checked.errors {
+        ErrorSource::Named(_) => quote!(__METRICATE_ERRORS.client_errors()),
+        _ => quote!(&[]),
+    };
     quote! {
         ::metricate::__private::Site::new(::metricate::__private::SiteDesc {
             function: #function,
@@ -439,7 +443,7 @@ fn site_init(checked: &Checked<'_>) -> TokenStream {
             first_use_fix: #first_use_fix,
             objective: #objective,
             native_schema: #native_schema,
-        }, #label_values, #error_values)
+        }, #label_values, #error_values, #client_errors)
     }
 }
 

@@ -119,6 +119,10 @@ pub struct FunctionInfo {
     pub outcome: Option<&'static str>,
     /// Its labels, `const_labels` with their one value, in order.
     pub labels: Vec<LabelInfo>,
+    /// The `error_type` values of `errors` that are the caller's fault
+    /// ([`LabelValue::CLIENT_ERRORS`](crate::LabelValue::CLIENT_ERRORS)):
+    /// the generated error-ratio alerts and success objectives leave them out.
+    pub client_errors: Vec<&'static str>,
     /// `objective(..)`.
     pub objective: Option<Objective>,
     /// `native(schema = ..)`: the histogram is also a native histogram.
@@ -365,6 +369,7 @@ impl Builder {
             in_flight: desc.in_flight,
             outcome: desc.outcome,
             labels: labels.clone(),
+            client_errors: site.client_errors.to_vec(),
             objective: desc.objective,
             native_schema: desc.native_schema,
         });

@@ -56,6 +56,30 @@ pub trait LabelValue {
     /// it, an `Option<Self>` label is a compile error.
     const VALUES_WITH_NONE: &'static [&'static str] = option_needs_values_with_none();
 
+    /// The values, among [`VALUES`](LabelValue::VALUES), that are the caller's
+    /// fault when this type is an error: bad input, a missing resource, a
+    /// refused request. `#[derive(LabelValue)]` lists the variants marked
+    /// `#[label(client_error)]` (or all, with the attribute on the enum). The
+    /// catalogue exports them, and the generated error-ratio alerts and success
+    /// objectives count only the other values: a service is not paged for its
+    /// clients' mistakes. Empty by default.
+    ///
+    /// ```
+    /// use metricate::LabelValue;
+    ///
+    /// #[derive(LabelValue)]
+    /// enum UploadError {
+    ///     #[label(client_error)]
+    ///     TooLarge,
+    ///     #[label(client_error, rename = "unsupported")]
+    ///     UnsupportedFormat,
+    ///     Storage,
+    /// }
+    ///
+    /// assert_eq!(UploadError::CLIENT_ERRORS, ["too_large", "unsupported"]);
+    /// ```
+    const CLIENT_ERRORS: &'static [&'static str] = &[];
+
     /// The position of this value in [`VALUES`](LabelValue::VALUES).
     fn index(&self) -> usize;
 
@@ -80,6 +104,7 @@ macro_rules! forward_to_pointee {
         impl<T: LabelValue + ?Sized> LabelValue for $pointer {
             const VALUES: &'static [&'static str] = T::VALUES;
             const VALUES_WITH_NONE: &'static [&'static str] = T::VALUES_WITH_NONE;
+            const CLIENT_ERRORS: &'static [&'static str] = T::CLIENT_ERRORS;
 
             #[inline]
             fn index(&self) -> usize {
@@ -95,6 +120,7 @@ forward_to_pointee!(&T, Box<T>, std::sync::Arc<T>, std::rc::Rc<T>);
 #[diagnostic::do_not_recommend]
 impl<T: LabelValue> LabelValue for Option<T> {
     const VALUES: &'static [&'static str] = T::VALUES_WITH_NONE;
+    const CLIENT_ERRORS: &'static [&'static str] = T::CLIENT_ERRORS;
 
     #[inline]
     fn index(&self) -> usize {

@@ -63,6 +63,8 @@ pub struct Site {
     pub(crate) label_values: Option<&'static [&'static [&'static str]]>,
     /// The `error_type` values of the error type, when it can be named outside the fn.
     pub(crate) error_values: Option<&'static [&'static str]>,
+    /// The `error_type` values that are the caller's fault, when known at start.
+    pub(crate) client_errors: &'static [&'static str],
     known: OnceLock<Table>,
     instances: Instances<Table>,
 }
@@ -91,11 +93,13 @@ impl Site {
         desc: SiteDesc,
         label_values: Option<&'static [&'static [&'static str]]>,
         error_values: Option<&'static [&'static str]>,
+        client_errors: &'static [&'static str],
     ) -> Self {
         Site {
             desc,
             label_values,
             error_values,
+            client_errors,
             known: OnceLock::new(),
             instances: Instances::new(),
         }
@@ -704,6 +708,7 @@ pub async fn polled<F: Future>(guard: &Guard, future: F) -> F::Output {
 /// How a call's `Err` becomes an `error_type` index.
 pub struct ErrorClassifier<E: ?Sized> {
     values: &'static [&'static str],
+    client_errors: &'static [&'static str],
     index: fn(&E) -> usize,
 }
 
@@ -720,6 +725,7 @@ impl<E> ErrorClassifier<E> {
     pub fn none() -> Self {
         ErrorClassifier {
             values: &[],
+            client_errors: &[],
             index: |_| 0,
         }
     }
@@ -733,6 +739,7 @@ impl<E> ErrorClassifier<E> {
     pub fn fixed(value: &'static [&'static str; 1]) -> Self {
         ErrorClassifier {
             values: value,
+            client_errors: &[],
             index: |_| 0,
         }
     }
@@ -744,6 +751,7 @@ impl<E> ErrorClassifier<E> {
     {
         ErrorClassifier {
             values: E::VALUES,
+            client_errors: E::CLIENT_ERRORS,
             index: E::index,
         }
     }
@@ -752,6 +760,12 @@ impl<E> ErrorClassifier<E> {
     #[inline]
     pub const fn values(&self) -> &'static [&'static str] {
         self.values
+    }
+
+    /// The values that are the caller's fault ([`LabelValue::CLIENT_ERRORS`]).
+    #[inline]
+    pub const fn client_errors(&self) -> &'static [&'static str] {
+        self.client_errors
     }
 }
 

@@ -12,6 +12,8 @@ use std::collections::BTreeSet;
 #[allow(dead_code)] // declared for its `error_type` value; these fns never fail
 enum ListError {
     Unavailable,
+    #[label(client_error)]
+    BadQuery,
 }
 
 mod jobs {
@@ -132,4 +134,23 @@ fn every_le_a_rule_selects_is_one_the_exposition_writes() {
             "the rules select le=\"{le}\", which no series has: {written:?}"
         );
     }
+}
+
+#[test]
+fn the_callers_errors_are_exported_and_left_out_of_failure_ratios() {
+    let catalog = metricate::catalog();
+    let list = catalog
+        .functions()
+        .iter()
+        .find(|function| function.errors == Some("on_jobs_list_errors_total"))
+        .unwrap();
+    assert_eq!(list.client_errors, ["bad_query"]);
+    let rules = rules();
+    // The error ratio and the success objective's failures: server faults only.
+    assert!(
+        rules.contains(r#"rate(on_jobs_list_errors_total{error_type!~"bad_query"}[5m])"#),
+        "{rules}"
+    );
+    assert!(rules.contains(r#"rate(on_jobs_list_errors_total{error_type!~"bad_query"}[1h])"#));
+    assert!(!rules.contains("rate(on_jobs_list_errors_total[5m])"));
 }

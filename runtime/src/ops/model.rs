@@ -33,6 +33,9 @@ pub(super) struct Operation<'c> {
     pub(super) outcome: Option<&'static str>,
     /// The labels its series are split by, but `error_type` and the outcome.
     pub(super) labels: Vec<&'static str>,
+    /// The `error_type` values that are the caller's fault, of every fn in it:
+    /// not failures of the operation.
+    pub(super) client_errors: Vec<&'static str>,
 }
 
 impl Operation<'_> {
@@ -165,7 +168,15 @@ impl<'c> Model<'c> {
                     operation.in_flight.map(|f| f.name),
                 ) == key
             }) {
-                Some(index) => index,
+                Some(index) => {
+                    let operation = &mut operations[index];
+                    for value in &function.client_errors {
+                        if !operation.client_errors.contains(value) {
+                            operation.client_errors.push(value);
+                        }
+                    }
+                    index
+                }
                 None => {
                     operations.push(operation(function, &family));
                     operations.len() - 1
@@ -290,6 +301,7 @@ fn operation<'c>(
         in_flight,
         outcome: function.outcome,
         labels,
+        client_errors: function.client_errors.clone(),
     }
 }
 

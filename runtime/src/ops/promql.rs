@@ -53,6 +53,18 @@ pub(super) fn equalities(pairs: &[(&str, &str)]) -> Vec<String> {
         .collect()
 }
 
+/// `value` matched literally inside a PromQL (RE2) regular expression.
+pub(super) fn regex_literal(value: &str) -> String {
+    let mut literal = String::with_capacity(value.len());
+    for c in value.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            literal.push('\\');
+        }
+        literal.push(c);
+    }
+    literal
+}
+
 /// A label value inside a PromQL string.
 pub(super) fn escape(value: &str) -> String {
     value.replace('\\', r"\\").replace('"', "\\\"")
@@ -72,11 +84,23 @@ impl Operation<'_> {
         }
     }
 
-    /// Failed calls per second: the `errors` counter, or the calls whose
-    /// outcome is not `ok`.
+    /// Failed calls per second: the `errors` counter but the `error_type`
+    /// values that are the caller's fault, or the calls whose outcome is not
+    /// `ok`.
     pub(super) fn errors_rate(&self, scope: Scope<'_>, extra: &[String]) -> Option<String> {
         match (self.errors, self.calls, self.outcome) {
-            (Some(errors), _, _) => Some(summed_rate(errors.name, scope, extra)),
+            (Some(errors), _, _) => {
+                let mut matchers = extra.to_vec();
+                if !self.client_errors.is_empty() {
+                    let client: Vec<String> = self
+                        .client_errors
+                        .iter()
+                        .map(|value| escape(&regex_literal(value)))
+                        .collect();
+                    matchers.push(format!(r#"error_type!~"{}""#, client.join("|")));
+                }
+                Some(summed_rate(errors.name, scope, &matchers))
+            }
             (None, Some(calls), Some(outcome)) => {
                 let mut matchers = extra.to_vec();
                 matchers.push(format!(r#"{outcome}!="ok""#));

@@ -250,6 +250,22 @@ fn seconds(value: f64) -> String {
     }
 }
 
+/// `, not counting ...` for an operation whose errors include the caller's.
+fn client_errors_left_out(operation: &Operation<'_>) -> String {
+    if operation.client_errors.is_empty() || operation.errors.is_none() {
+        return String::new();
+    }
+    let values: Vec<String> = operation
+        .client_errors
+        .iter()
+        .map(|value| format!("`{value}`"))
+        .collect();
+    format!(
+        " (not counting the callers' errors, `error_type` {}: the dashboard shows them)",
+        values.join(", ")
+    )
+}
+
 fn burn_alerts(model: &Model<'_>, slo: &Slo) -> Vec<Alert> {
     let operation = &model.operations[slo.operation];
     let budget = slo.promise.budget();
@@ -365,10 +381,11 @@ fn alert_group(model: &Model<'_>, settings: &Settings) -> Group {
             panel: Some(format!("op:{}:errors", operation.name)),
             runbook: Runbook {
                 meaning: format!(
-                    "More than {} of the calls of `{}` ended in an error for {}. {}",
+                    "More than {} of the calls of `{}` ended in an error for {}{}. {}",
                     percent(settings.error_ratio),
                     operation.name,
                     duration(pending),
+                    client_errors_left_out(operation),
                     operation.help
                 ),
                 impact: "The callers of this operation get errors: a feature is broken for some or all users.".to_owned(),
