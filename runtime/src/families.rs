@@ -7,8 +7,7 @@ use crate::catalog::{Conflict, MetricKind, SiteInfo};
 use crate::exemplars::ExemplarCells;
 use crate::native::NativeCells;
 use crate::problems::{self, Problem};
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -164,10 +163,11 @@ impl Source {
     }
 }
 
-/// One series of a family: its labels, rendered once, and its cells.
+/// One series of a family: its label values, and its cells.
 pub(crate) struct Series {
-    /// `name="value",...` sorted by name, escaped.
-    pub(crate) labels: String,
+    /// The label values, in the family's label order, as written (each format
+    /// escapes them as it writes).
+    pub(crate) values: Arc<[&'static str]>,
     /// When the series began, in seconds since the epoch (OpenMetrics' `_created`).
     pub(crate) created: f64,
     pub(crate) source: Source,
@@ -211,7 +211,11 @@ pub(crate) struct Family {
     pub(crate) label_names: Vec<&'static str>,
     pub(crate) bounds: Vec<f64>,
     pub(crate) first_site: SiteInfo,
+    /// In the order they were created: the order they are written in.
     pub(crate) series: Vec<Series>,
+    /// Where each series' values are in `series`, so joining a series is one
+    /// lookup, not a scan: building a table is linear in its series.
+    index: HashMap<Arc<[&'static str]>, usize>,
     /// For a family whose series a callback reads at each scrape (computed
     /// gauges, process metrics): the callback.
     pub(crate) computed: Option<Read>,
@@ -227,6 +231,7 @@ impl Family {
             bounds: declaration.shape.bounds.to_vec(),
             first_site: declaration.site.clone(),
             series: Vec::new(),
+            index: HashMap::new(),
             computed,
         }
     }
@@ -297,38 +302,40 @@ pub(crate) fn join(declaration: &Declaration<'_>) -> Option<Joined> {
 
 impl Joined {
     /// Exports one series whose label values are `values`, in the site's order.
-    pub(crate) fn export(&self, values: &[&str], source: Source) {
+    pub(crate) fn export(&self, values: &[&'static str], source: Source) {
         let mut families = families();
         let Some(family) = families.get_mut(self.name) else {
             return;
         };
-        let labels = self.labels(family, values);
-        match family
-            .series
-            .iter_mut()
-            .find(|series| series.labels == labels)
-        {
-            Some(series) => series.more.push(source),
-            None => family.series.push(Series {
-                labels,
-                created: now_seconds(),
-                source,
-                more: Vec::new(),
-            }),
+        let values = self.in_family_order(values);
+        match family.index.get(&*values) {
+            Some(&at) => family.series[at].more.push(source),
+            None => {
+                let values: Arc<[&'static str]> = values.into();
+                family
+                    .index
+                    .insert(Arc::clone(&values), family.series.len());
+                family.series.push(Series {
+                    values,
+                    created: now_seconds(),
+                    source,
+                    more: Vec::new(),
+                });
+            }
         }
     }
 
     /// The cell of the gauge with these label values: a gauge is set, so sites
     /// sharing a series must share its one cell.
-    pub(crate) fn gauge_cell(&self, values: &[&str]) -> &'static AtomicU64 {
+    pub(crate) fn gauge_cell(&self, values: &[&'static str]) -> &'static AtomicU64 {
         let existing = {
             let families = families();
             families.get(self.name).and_then(|family| {
-                let labels = self.labels(family, values);
-                family.series.iter().find_map(|series| match series.source {
-                    Source::Cell { cell } if series.labels == labels => Some(cell),
+                let at = *family.index.get(&*self.in_family_order(values))?;
+                match family.series[at].source {
+                    Source::Cell { cell } => Some(cell),
                     _ => None,
-                })
+                }
             })
         };
         existing.unwrap_or_else(|| {
@@ -338,41 +345,12 @@ impl Joined {
         })
     }
 
-    /// `name="value",...` for `values` (in the site's order), sorted by name, as
-    /// the exposition writes them.
-    fn labels(&self, family: &Family, values: &[&str]) -> String {
-        let in_family_order: Vec<&str> = self
-            .order
+    /// `values` (in the site's order) in the family's label order.
+    fn in_family_order(&self, values: &[&'static str]) -> Vec<&'static str> {
+        self.order
             .iter()
             .map(|&position| values.get(position).copied().unwrap_or(""))
-            .collect();
-        labels_text(&family.label_names, &in_family_order)
-    }
-}
-
-/// The pairs of a rendered `name="value",...` label string, unescaped: what
-/// [`labels_text`] wrote, taken apart for the protobuf format.
-pub(crate) fn label_pairs(labels: &str) -> Vec<(String, String)> {
-    let mut pairs = Vec::new();
-    let mut chars = labels.chars();
-    loop {
-        let name: String = chars.by_ref().take_while(|c| *c != '=').collect();
-        if name.is_empty() || chars.next() != Some('"') {
-            return pairs;
-        }
-        let mut value = String::new();
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' => match chars.next() {
-                    Some('n') => value.push('\n'),
-                    Some(other) => value.push(other),
-                    None => {}
-                },
-                '"' => break,
-                other => value.push(other),
-            }
-        }
-        pairs.push((name.trim_start_matches(',').to_owned(), value));
+            .collect()
     }
 }
 
@@ -381,25 +359,6 @@ fn now_seconds() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0.0, |since| since.as_secs_f64())
-}
-
-/// `name="value",...` for label `names` and `values` in the same order, sorted
-/// by name and escaped, as the exposition writes them.
-pub(crate) fn labels_text(names: &[&str], values: &[&str]) -> String {
-    let mut pairs: Vec<(&str, &str)> = names.iter().copied().zip(values.iter().copied()).collect();
-    pairs.sort_unstable();
-    let mut labels = String::new();
-    for (name, value) in pairs {
-        if !labels.is_empty() {
-            labels.push(',');
-        }
-        let _ = write!(
-            labels,
-            "{name}=\"{}\"",
-            crate::expose::escape_label_value(value)
-        );
-    }
-    labels
 }
 
 /// Declares a family whose series `read` computes at each scrape. A name
@@ -504,20 +463,6 @@ pub(crate) fn is_taken(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn label_pairs_undo_labels_text() {
-        let text = labels_text(&["b", "a"], &["x\"y\\\nz", ""]);
-        assert_eq!(text, r#"a="",b="x\"y\\\nz""#);
-        assert_eq!(
-            label_pairs(&text),
-            [
-                ("a".to_owned(), String::new()),
-                ("b".to_owned(), "x\"y\\\nz".to_owned())
-            ]
-        );
-        assert!(label_pairs("").is_empty());
-    }
 
     #[test]
     fn shapes_agree_on_kind_label_names_in_any_order_and_buckets() {

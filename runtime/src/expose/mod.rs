@@ -13,7 +13,7 @@ use crate::exemplars::Exemplar;
 use crate::families::{self, Series, Source, Value};
 use crate::native::NativeCounts;
 
-pub(crate) use text::escape_label_value;
+pub(crate) use text::escape_label_value_into;
 
 /// An exposition format: what [`render_with`](crate::render_with) writes and
 /// the `/metrics` route negotiates from the scraper's `Accept` header.
@@ -102,26 +102,79 @@ impl Format {
     }
 }
 
-/// How one format writes families and their series. Labels come rendered,
-/// `name="value",...`, sorted by name and escaped.
+/// A series' labels as a writer takes them: the pairs sorted by name, as
+/// stored (unescaped), and the same rendered `name="value",...` with each value
+/// escaped, for the text formats. Both are filled once per series.
+pub(crate) struct Labels<'a> {
+    pub(crate) pairs: &'a [(&'a str, &'a str)],
+    pub(crate) text: &'a str,
+}
+
+/// The buffers a series' [`Labels`] are filled into, reused across series.
+#[derive(Default)]
+pub(crate) struct LabelBuffer<'a> {
+    pairs: Vec<(&'a str, &'a str)>,
+    text: String,
+}
+
+impl<'a> LabelBuffer<'a> {
+    /// `names` and `values` in the same order, sorted by name; `text` is
+    /// rendered only when the writer reads it.
+    pub(crate) fn fill(&mut self, names: &[&'a str], values: &[&'a str], text: bool) -> Labels<'_> {
+        self.pairs.clear();
+        self.pairs
+            .extend(names.iter().copied().zip(values.iter().copied()));
+        self.pairs.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        self.text.clear();
+        if text {
+            for (index, (name, value)) in self.pairs.iter().enumerate() {
+                if index > 0 {
+                    self.text.push(',');
+                }
+                self.text.push_str(name);
+                self.text.push_str("=\"");
+                escape_label_value_into(&mut self.text, value);
+                self.text.push('"');
+            }
+        }
+        Labels {
+            pairs: &self.pairs,
+            text: &self.text,
+        }
+    }
+}
+
+/// How one format writes families and their series.
 pub(crate) trait Writer {
+    /// Whether it reads [`Labels::text`] (the text formats) or only the pairs.
+    fn wants_label_text(&self) -> bool {
+        true
+    }
+
     /// A family's metadata, before its series. `unit` is the base unit its
     /// name ends in, if any.
     fn family(&mut self, name: &str, kind: MetricKind, help: &str, unit: Option<&str>);
 
     /// A counter's or gauge's sample. `created`: when the series began, in
     /// seconds since the epoch; `exemplar`: a counter's latest.
-    fn number(&mut self, name: &str, kind: MetricKind, labels: &str, value: Number);
+    fn number(&mut self, name: &str, kind: MetricKind, labels: &Labels<'_>, value: Number);
 
     /// A histogram's series. See [`Buckets`].
-    fn histogram(&mut self, name: &str, labels: &str, buckets: Buckets<'_>);
+    fn histogram(&mut self, name: &str, labels: &Labels<'_>, buckets: Buckets<'_>);
 
     /// A summary family's metadata: summaries come only from collectors
     /// registered by hand.
     fn summary_family(&mut self, name: &str, help: &str);
 
     /// A summary's series.
-    fn summary(&mut self, name: &str, labels: &str, quantiles: &[(f64, f64)], count: u64, sum: f64);
+    fn summary(
+        &mut self,
+        name: &str,
+        labels: &Labels<'_>,
+        quantiles: &[(f64, f64)],
+        count: u64,
+        sum: f64,
+    );
 
     /// After the last family.
     fn end(&mut self);
@@ -184,8 +237,10 @@ fn unit_of(name: &str, kind: MetricKind) -> Option<&'static str> {
 /// registry's `others`, whose names metricate does not use.
 pub(crate) fn write_all<W: Writer>(writer: &mut W, others: &[prometheus::proto::MetricFamily]) {
     let computed = crate::computed::read_all();
+    let text = writer.wants_label_text();
     {
         let families = families::families();
+        let mut buffer = LabelBuffer::default();
         for (name, family) in families.iter() {
             if families::is_taken(name) {
                 continue;
@@ -198,7 +253,7 @@ pub(crate) fn write_all<W: Writer>(writer: &mut W, others: &[prometheus::proto::
                 };
                 writer.family(name, family.kind, &family.help, unit);
                 for (values, value) in readings {
-                    let labels = families::labels_text(&family.label_names, values);
+                    let labels = buffer.fill(&family.label_names, values, text);
                     writer.number(name, family.kind, &labels, Number::plain(*value));
                 }
                 continue;
@@ -208,7 +263,8 @@ pub(crate) fn write_all<W: Writer>(writer: &mut W, others: &[prometheus::proto::
             }
             writer.family(name, family.kind, &family.help, unit);
             for series in &family.series {
-                write_series(writer, name, family.kind, &family.bounds, series);
+                let labels = buffer.fill(&family.label_names, &series.values, text);
+                write_series(writer, name, family.kind, &family.bounds, series, &labels);
             }
         }
     }
@@ -221,7 +277,7 @@ fn write_number<W: Writer>(
     writer: &mut W,
     name: &str,
     kind: MetricKind,
-    labels: &str,
+    labels: &Labels<'_>,
     value: f64,
     created: Option<f64>,
     source: Source,
@@ -248,8 +304,8 @@ fn write_series<W: Writer>(
     kind: MetricKind,
     bounds: &[f64],
     series: &Series,
+    labels: &Labels<'_>,
 ) {
-    let labels = series.labels.as_str();
     let created = Some(series.created);
     let no_exemplar = |_| None;
     if !series.more.is_empty() {

@@ -4,7 +4,7 @@
 //! the exposition ends with `# EOF`.
 
 use super::text::{sample, Float};
-use super::{Buckets, Number, Writer};
+use super::{Buckets, Labels, Number, Writer};
 use crate::catalog::MetricKind;
 use crate::exemplars::Exemplar;
 use std::fmt::Write as _;
@@ -73,7 +73,8 @@ impl Writer for OpenMetricsWriter {
         let _ = writeln!(self.out, "# HELP {family} {}", escape_help(help));
     }
 
-    fn number(&mut self, name: &str, kind: MetricKind, labels: &str, number: Number) {
+    fn number(&mut self, name: &str, kind: MetricKind, labels: &Labels<'_>, number: Number) {
+        let labels = labels.text;
         match kind {
             MetricKind::Counter => {
                 let family = counter_family(name);
@@ -96,7 +97,8 @@ impl Writer for OpenMetricsWriter {
         }
     }
 
-    fn histogram(&mut self, name: &str, labels: &str, buckets: Buckets<'_>) {
+    fn histogram(&mut self, name: &str, labels: &Labels<'_>, buckets: Buckets<'_>) {
+        let labels = labels.text;
         let Buckets {
             bounds,
             count,
@@ -141,11 +143,12 @@ impl Writer for OpenMetricsWriter {
     fn summary(
         &mut self,
         name: &str,
-        labels: &str,
+        labels: &Labels<'_>,
         quantiles: &[(f64, f64)],
         count: u64,
         sum: f64,
     ) {
+        let labels = labels.text;
         for (quantile, value) in quantiles {
             let extra = format!("quantile=\"{}\"", Float(*quantile));
             sample(&mut self.out, name, "", labels, &extra, Float(*value));
@@ -188,7 +191,10 @@ mod tests {
         writer.number(
             "jobs_cost_dollars_total",
             MetricKind::Counter,
-            "model=\"v3\"",
+            &super::Labels {
+                pairs: &[("model", "v3")],
+                text: "model=\"v3\"",
+            },
             number,
         );
         writer.end();

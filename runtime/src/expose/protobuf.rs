@@ -6,10 +6,9 @@
 //! The handful of messages are encoded here directly: varints, zigzag for
 //! signed fields, little-endian doubles and length-delimited sub-messages.
 
-use super::{Buckets, Number, Writer};
+use super::{Buckets, Labels, Number, Writer};
 use crate::catalog::MetricKind;
 use crate::exemplars::Exemplar;
-use crate::families::label_pairs;
 use crate::native::ZERO_THRESHOLD;
 
 /// `MetricType` of `metrics.proto`.
@@ -67,9 +66,9 @@ fn message(out: &mut Vec<u8>, field: u32, write: impl FnOnce(&mut Vec<u8>)) {
     bytes(out, field, &body);
 }
 
-/// `LabelPair`s of a rendered label string.
-fn labels(out: &mut Vec<u8>, field: u32, rendered: &str) {
-    for (name, value) in label_pairs(rendered) {
+/// A series' `LabelPair`s.
+fn labels(out: &mut Vec<u8>, field: u32, labels: &Labels<'_>) {
+    for (name, value) in labels.pairs {
         message(out, field, |pair| {
             bytes(pair, 1, name.as_bytes());
             bytes(pair, 2, value.as_bytes());
@@ -138,7 +137,11 @@ impl Writer for ProtobufWriter {
         self.start(name, help, kind);
     }
 
-    fn number(&mut self, _name: &str, kind: MetricKind, labels_text: &str, number: Number) {
+    fn wants_label_text(&self) -> bool {
+        false
+    }
+
+    fn number(&mut self, _name: &str, kind: MetricKind, labels_text: &Labels<'_>, number: Number) {
         message(&mut self.family, 4, |metric| {
             labels(metric, 1, labels_text);
             match kind {
@@ -153,7 +156,7 @@ impl Writer for ProtobufWriter {
         });
     }
 
-    fn histogram(&mut self, _name: &str, labels_text: &str, buckets: Buckets<'_>) {
+    fn histogram(&mut self, _name: &str, labels_text: &Labels<'_>, buckets: Buckets<'_>) {
         message(&mut self.family, 4, |metric| {
             labels(metric, 1, labels_text);
             message(metric, 7, |histogram| {
@@ -206,7 +209,7 @@ impl Writer for ProtobufWriter {
     fn summary(
         &mut self,
         _name: &str,
-        labels_text: &str,
+        labels_text: &Labels<'_>,
         quantiles: &[(f64, f64)],
         count: u64,
         sum: f64,
@@ -247,7 +250,11 @@ mod tests {
     fn a_gauge_family_is_one_delimited_message() {
         let mut writer = ProtobufWriter::default();
         writer.family("up", MetricKind::Gauge, "", None);
-        writer.number("up", MetricKind::Gauge, "a=\"b\"", Number::plain(1.0));
+        let labels = Labels {
+            pairs: &[("a", "b")],
+            text: "",
+        };
+        writer.number("up", MetricKind::Gauge, &labels, Number::plain(1.0));
         let bytes = writer.into_bytes();
         let mut expected = vec![
             0x0a, 2, b'u', b'p', // name

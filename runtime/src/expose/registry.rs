@@ -1,9 +1,8 @@
 //! Families gathered from collectors registered by hand in
 //! [`registry()`](crate::registry), written through the same [`Writer`]s.
 
-use super::{Buckets, Number, Writer};
+use super::{Buckets, LabelBuffer, Number, Writer};
 use crate::catalog::MetricKind;
-use crate::families::labels_text;
 use prometheus::proto::{MetricFamily, MetricType};
 
 /// Writes `gathered` after metricate's own families.
@@ -21,10 +20,12 @@ pub(super) fn write_gathered<W: Writer>(writer: &mut W, gathered: &[MetricFamily
         } else {
             writer.family(name, kind, family.help(), None);
         }
+        let text = writer.wants_label_text();
+        let mut buffer = LabelBuffer::default();
         for metric in family.get_metric() {
             let names: Vec<&str> = metric.get_label().iter().map(|pair| pair.name()).collect();
             let values: Vec<&str> = metric.get_label().iter().map(|pair| pair.value()).collect();
-            let labels = labels_text(&names, &values);
+            let labels = buffer.fill(&names, &values, text);
             match family.get_field_type() {
                 MetricType::COUNTER => {
                     writer.number(

@@ -1,15 +1,23 @@
 //! The Prometheus text format 0.0.4.
 
-use super::{Buckets, Number, Writer};
+use super::{Buckets, Labels, Number, Writer};
 use crate::catalog::MetricKind;
 use std::fmt::Write as _;
 
 /// `\`, `"` and newlines escaped, as a label value in the text formats.
-pub(crate) fn escape_label_value(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
+pub(crate) fn escape_label_value_into(out: &mut String, value: &str) {
+    if !value.contains(['\\', '"', '\n']) {
+        out.push_str(value);
+        return;
+    }
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
 }
 
 /// `\` and newlines escaped, as a HELP text in the 0.0.4 format.
@@ -66,15 +74,23 @@ impl Writer for TextWriter {
         let _ = writeln!(self.out, "# TYPE {name} {kind}");
     }
 
-    fn number(&mut self, name: &str, _kind: MetricKind, labels: &str, number: Number) {
-        sample(&mut self.out, name, "", labels, "", Float(number.value));
+    fn number(&mut self, name: &str, _kind: MetricKind, labels: &Labels<'_>, number: Number) {
+        sample(
+            &mut self.out,
+            name,
+            "",
+            labels.text,
+            "",
+            Float(number.value),
+        );
         self.out.push('\n');
     }
 
-    fn histogram(&mut self, name: &str, labels: &str, buckets: Buckets<'_>) {
+    fn histogram(&mut self, name: &str, labels: &Labels<'_>, buckets: Buckets<'_>) {
         let Buckets {
             bounds, count, sum, ..
         } = buckets;
+        let labels = labels.text;
         let out = &mut self.out;
         let mut cumulative = 0u64;
         let mut le = String::new();
@@ -102,11 +118,12 @@ impl Writer for TextWriter {
     fn summary(
         &mut self,
         name: &str,
-        labels: &str,
+        labels: &Labels<'_>,
         quantiles: &[(f64, f64)],
         count: u64,
         sum: f64,
     ) {
+        let labels = labels.text;
         let out = &mut self.out;
         for (quantile, value) in quantiles {
             let extra = format!("quantile=\"{}\"", Float(*quantile));
@@ -132,7 +149,9 @@ mod tests {
         assert_eq!(Float(0.25).to_string(), "0.25");
         assert_eq!(Float(3.0).to_string(), "3");
         assert_eq!(Float(f64::NAN).to_string(), "NaN");
-        assert_eq!(escape_label_value("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+        let mut escaped = String::new();
+        escape_label_value_into(&mut escaped, "a\"b\\c\nd");
+        assert_eq!(escaped, "a\\\"b\\\\c\\nd");
         assert_eq!(escape_help("x\\y\nz"), "x\\\\y\\nz");
     }
 
@@ -147,7 +166,11 @@ mod tests {
             exemplar: &|_| None,
             native: None,
         };
-        writer.histogram("x_seconds", "a=\"b\"", buckets);
+        let labels = Labels {
+            pairs: &[("a", "b")],
+            text: "a=\"b\"",
+        };
+        writer.histogram("x_seconds", &labels, buckets);
         assert_eq!(
             String::from_utf8(writer.into_bytes()).unwrap(),
             "x_seconds_bucket{a=\"b\",le=\"0.1\"} 2\nx_seconds_bucket{a=\"b\",le=\"1\"} 5\nx_seconds_bucket{a=\"b\",le=\"+Inf\"} 6\nx_seconds_sum{a=\"b\"} 4.5\nx_seconds_count{a=\"b\"} 6\n"

@@ -245,6 +245,19 @@ fn declare_in_catalog() {
     }
 }
 
+/// A status code as its label value: one string per distinct code, kept for
+/// the process' life (at most the 900 codes from 100 to 999 hyper accepts).
+fn status_text(status: u16) -> &'static str {
+    static TEXTS: Mutex<Vec<(u16, &'static str)>> = Mutex::new(Vec::new());
+    let mut texts = TEXTS.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((_, text)) = texts.iter().find(|(code, _)| *code == status) {
+        return text;
+    }
+    let text: &'static str = Box::leak(status.to_string().into_boxed_str());
+    texts.push((status, text));
+    text
+}
+
 /// The cells of one route template and method.
 pub(crate) struct Row {
     arena: &'static Arena,
@@ -378,8 +391,7 @@ impl Row {
             .get()
             .and_then(|families| families.requests.as_ref());
         if let Some(family) = requests {
-            let status = status.to_string();
-            family.export(&[self.method, self.route, &status], source);
+            family.export(&[self.method, self.route, status_text(status)], source);
         }
     }
 
