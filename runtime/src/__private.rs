@@ -18,4 +18,3 @@ pub use crate::value_site::{
     ValueKind, ValueSite, ValueSiteDesc, DETACHED_COUNTER, DETACHED_GAUGE, DETACHED_HISTOGRAM,
 };
 pub use linkme;
-pub use prometheus;

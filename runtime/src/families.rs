@@ -428,7 +428,8 @@ pub(crate) fn computed_reads() -> Vec<(&'static str, Read)> {
         .collect()
 }
 
-/// Names of metricate families also found in the registry: the registry's are
+/// Names of metricate families also found in the registry (feature
+/// `prometheus`): the registry's are
 /// exported, metricate's are not (two families of one name break a scrape).
 static TAKEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
@@ -438,6 +439,7 @@ fn taken() -> MutexGuard<'static, Vec<String>> {
 
 /// Notes the metricate families whose names the registry's `gathered` families
 /// already use, reporting each once.
+#[cfg(feature = "prometheus")]
 pub(crate) fn note_names_taken(gathered: &[prometheus::proto::MetricFamily]) {
     let families = families();
     let mut taken = taken();

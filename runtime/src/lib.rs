@@ -67,6 +67,7 @@
 //! | feature | what it adds |
 //! |---|---|
 //! | `axum` | the module `metricate::http`: `HttpMetricsLayer`, the tower layer that records the HTTP metrics of an axum 0.8 app per route template, and `MetricsEndpoint`, a ready `/metrics` route (format negotiation, gzip, bearer token, an async refresh before each scrape) |
+//! | `prometheus` | [`registry()`](crate::registry): the `prometheus` crate's default registry, whose collectors (registered by hand or by other libraries) [`render`] writes after metricate's own families. Off by default: metricate keeps its own store and writes every format itself, so a service that never touches that registry does not compile `prometheus` (nor its protobuf code) |
 //! | `ops` | the module `metricate::ops`: generators of operations files from the catalogue (Prometheus recording rules and alerts, including burn-rate alerts from `objective(..)`, a Grafana dashboard, the metric reference, runbooks, and the Prometheus and Alertmanager configuration) |
 
 mod arena;
@@ -322,6 +323,7 @@ macro_rules! register_build_info {
 /// let gathered = metricate::registry().gather();
 /// assert_eq!(gathered.iter().map(|family| family.name()).collect::<Vec<_>>(), ["doc_workers"]);
 /// ```
+#[cfg(feature = "prometheus")]
 pub fn registry() -> &'static prometheus::Registry {
     prometheus::default_registry()
 }
@@ -355,11 +357,16 @@ pub fn init() {
 }
 
 /// The registry's families, noting any name metricate also declares.
-fn gather_others() -> Vec<prometheus::proto::MetricFamily> {
+#[cfg(feature = "prometheus")]
+fn gather_others() -> expose::Gathered {
     let families = registry().gather();
     families::note_names_taken(&families);
     families
 }
+
+/// Without the `prometheus` feature there is no registry to gather.
+#[cfg(not(feature = "prometheus"))]
+fn gather_others() -> expose::Gathered {}
 
 /// Every metric in the Prometheus text format 0.0.4: metricate's families, then
 /// those of [`registry`].
@@ -391,8 +398,7 @@ pub fn render() -> String {
 /// ```
 pub fn render_with(format: Format) -> Vec<u8> {
     init();
-    let others = gather_others();
-    expose::render(format, &others)
+    expose::render(format, &gather_others())
 }
 
 /// The problems found so far, each a typed [`Problem`]: conflicting

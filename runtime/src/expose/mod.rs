@@ -5,6 +5,7 @@
 
 mod openmetrics;
 mod protobuf;
+#[cfg(feature = "prometheus")]
 mod registry;
 mod text;
 
@@ -102,6 +103,14 @@ impl Format {
     }
 }
 
+/// The families of [`registry()`](crate::registry) (feature `prometheus`),
+/// written after metricate's own; nothing without the feature.
+#[cfg(feature = "prometheus")]
+pub(crate) type Gathered = Vec<prometheus::proto::MetricFamily>;
+/// See above: without the `prometheus` feature there is nothing to gather.
+#[cfg(not(feature = "prometheus"))]
+pub(crate) type Gathered = ();
+
 /// A series' labels as a writer takes them: the pairs sorted by name, as
 /// stored (unescaped), and the same rendered `name="value",...` with each value
 /// escaped, for the text formats. Both are filled once per series.
@@ -162,10 +171,12 @@ pub(crate) trait Writer {
     /// A histogram's series. See [`Buckets`].
     fn histogram(&mut self, name: &str, labels: &Labels<'_>, buckets: Buckets<'_>);
 
+    #[cfg(feature = "prometheus")]
     /// A summary family's metadata: summaries come only from collectors
     /// registered by hand.
     fn summary_family(&mut self, name: &str, help: &str);
 
+    #[cfg(feature = "prometheus")]
     /// A summary's series.
     fn summary(
         &mut self,
@@ -235,7 +246,7 @@ fn unit_of(name: &str, kind: MetricKind) -> Option<&'static str> {
 /// Writes every family: the hub's (computed ones read first, outside the
 /// hub's lock; one whose callback failed is left out of this scrape), then the
 /// registry's `others`, whose names metricate does not use.
-pub(crate) fn write_all<W: Writer>(writer: &mut W, others: &[prometheus::proto::MetricFamily]) {
+pub(crate) fn write_all<W: Writer>(writer: &mut W, others: &Gathered) {
     let computed = crate::computed::read_all();
     let text = writer.wants_label_text();
     {
@@ -268,7 +279,10 @@ pub(crate) fn write_all<W: Writer>(writer: &mut W, others: &[prometheus::proto::
             }
         }
     }
+    #[cfg(feature = "prometheus")]
     registry::write_gathered(writer, others);
+    #[cfg(not(feature = "prometheus"))]
+    let () = *others;
     writer.end();
 }
 
@@ -375,7 +389,7 @@ fn write_series<W: Writer>(
 }
 
 /// Every family in `format`.
-pub(crate) fn render(format: Format, others: &[prometheus::proto::MetricFamily]) -> Vec<u8> {
+pub(crate) fn render(format: Format, others: &Gathered) -> Vec<u8> {
     match format {
         Format::Text => {
             let mut writer = text::TextWriter::default();

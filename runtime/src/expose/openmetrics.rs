@@ -135,11 +135,13 @@ impl Writer for OpenMetricsWriter {
         self.created(name, labels, created);
     }
 
+    #[cfg(feature = "prometheus")]
     fn summary_family(&mut self, name: &str, help: &str) {
         let _ = writeln!(self.out, "# TYPE {name} summary");
         let _ = writeln!(self.out, "# HELP {name} {}", escape_help(help));
     }
 
+    #[cfg(feature = "prometheus")]
     fn summary(
         &mut self,
         name: &str,

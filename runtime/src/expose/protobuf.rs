@@ -14,6 +14,7 @@ use crate::native::ZERO_THRESHOLD;
 /// `MetricType` of `metrics.proto`.
 const COUNTER: u64 = 0;
 const GAUGE: u64 = 1;
+#[cfg(feature = "prometheus")]
 const SUMMARY: u64 = 2;
 const HISTOGRAM: u64 = 4;
 
@@ -202,10 +203,12 @@ impl Writer for ProtobufWriter {
         });
     }
 
+    #[cfg(feature = "prometheus")]
     fn summary_family(&mut self, name: &str, help: &str) {
         self.start(name, help, SUMMARY);
     }
 
+    #[cfg(feature = "prometheus")]
     fn summary(
         &mut self,
         _name: &str,

@@ -110,11 +110,13 @@ impl Writer for TextWriter {
         out.push('\n');
     }
 
+    #[cfg(feature = "prometheus")]
     fn summary_family(&mut self, name: &str, help: &str) {
         let _ = writeln!(self.out, "# HELP {name} {}", escape_help(help));
         let _ = writeln!(self.out, "# TYPE {name} summary");
     }
 
+    #[cfg(feature = "prometheus")]
     fn summary(
         &mut self,
         name: &str,
