@@ -4,10 +4,9 @@
 //! failure is counted in `metricate_callback_failures_total{metric="..."}`.
 
 use crate::arena::Arena;
-use crate::catalog::{self, FamilyInfo, LabelInfo, MetricKind, SiteInfo};
-use crate::families::{self, Declaration, Read, Readings, Shape, Source};
-use crate::problems::Problem;
 use crate::slots;
+use crate::store::{self, Declaration, Read, Readings, Source};
+use crate::vocabulary::{LabelInfo, MetricKind, Problem, SiteInfo};
 use crate::LabelValue;
 use std::collections::BTreeMap;
 use std::fmt::Display;
@@ -72,7 +71,7 @@ const FAILURES: &str = "metricate_callback_failures_total";
 /// The failure counter of each computed family.
 static FAILURE_CELLS: Mutex<BTreeMap<&'static str, &'static Arena>> = Mutex::new(BTreeMap::new());
 
-/// A family computed at scrape time, as the catalogue and the hub take it.
+/// A family computed at scrape time, as the store takes it.
 pub(crate) struct Computed {
     pub(crate) name: &'static str,
     pub(crate) kind: MetricKind,
@@ -81,40 +80,42 @@ pub(crate) struct Computed {
     pub(crate) site: SiteInfo,
 }
 
-/// Declares a computed family in the hub and the catalogue, with a failure
-/// counter at 0.
-pub(crate) fn declare(computed: Computed, read: Read) -> Result<(), Problem> {
-    let label_names: Vec<&'static str> = computed.labels.iter().map(|label| label.name).collect();
-    families::declare_computed(
-        &Declaration {
-            name: computed.name,
-            shape: Shape {
-                kind: computed.kind,
-                label_names: &label_names,
-                bounds: &[],
-            },
-            help: computed.help,
-            site: computed.site.clone(),
-        },
-        read,
-    )?;
-    let failures = families::join(&Declaration {
+/// The declaration of the family that counts failed callbacks.
+fn failures_family(computed: &[&'static str]) -> Declaration {
+    Declaration {
         name: FAILURES,
-        shape: Shape {
-            kind: MetricKind::Counter,
-            label_names: &["metric"],
-            bounds: &[],
-        },
-        help: "Scrapes in which the callback of a computed metric failed or panicked, by metric.",
+        kind: MetricKind::Counter,
+        help: "Scrapes in which the callback of a computed metric failed or panicked, by metric."
+            .to_owned(),
+        labels: vec![LabelInfo {
+            name: "metric",
+            values: Some(computed.to_vec()),
+        }],
+        bounds: &[],
         site: SiteInfo {
             file: file!(),
             line: line!(),
             module_path: module_path!(),
             function: None,
         },
-    });
+    }
+}
+
+/// Declares a computed family in the store, with its failure counter at 0.
+pub(crate) fn declare(computed: Computed, read: Read) -> Result<(), Problem> {
+    store::declare_computed(
+        &Declaration {
+            name: computed.name,
+            kind: computed.kind,
+            help: computed.help.to_owned(),
+            labels: computed.labels,
+            bounds: &[],
+            site: computed.site,
+        },
+        read,
+    )?;
     let arena = Arena::leaked(1);
-    if let Some(failures) = failures {
+    if let Some(failures) = store::declare(&failures_family(&[computed.name])) {
         failures.export(
             &[computed.name],
             Source::Count {
@@ -128,14 +129,6 @@ pub(crate) fn declare(computed: Computed, read: Read) -> Result<(), Problem> {
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .insert(computed.name, arena);
-    catalog::declare_at_run_time(FamilyInfo {
-        name: computed.name,
-        kind: computed.kind,
-        help: computed.help.to_owned(),
-        labels: computed.labels,
-        buckets: None,
-        sites: vec![computed.site],
-    });
     Ok(())
 }
 
@@ -143,7 +136,7 @@ pub(crate) fn declare(computed: Computed, read: Read) -> Result<(), Problem> {
 /// those that succeeded, by family; those that failed are counted.
 pub(crate) fn read_all() -> BTreeMap<&'static str, Vec<(Vec<&'static str>, f64)>> {
     let mut readings = BTreeMap::new();
-    for (name, read) in families::computed_reads() {
+    for (name, read) in store::computed_reads() {
         match catch_unwind(AssertUnwindSafe(|| read())) {
             Ok(Ok(series)) => {
                 readings.insert(name, summed_by_labels(series));

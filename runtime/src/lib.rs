@@ -77,7 +77,6 @@ mod codegen;
 mod computed;
 pub mod exemplars;
 mod expose;
-mod families;
 #[cfg(feature = "axum")]
 pub mod http;
 mod instances;
@@ -89,22 +88,24 @@ mod problems;
 mod process;
 mod site;
 mod slots;
+mod store;
 mod value;
 mod value_site;
+mod vocabulary;
 
 #[doc(hidden)]
 #[allow(missing_docs, unreachable_pub)]
 pub mod __private;
 
-pub use catalog::{
-    catalog, Catalog, CatalogError, Conflict, FamilyInfo, FunctionInfo, LabelInfo,
-    LatencyObjective, MetricKind, Objective, SiteInfo,
-};
+pub use catalog::{catalog, Catalog, CatalogError};
 pub use computed::{register_computed_gauge, Reading};
 pub use expose::Format;
 pub use label::LabelValue;
-pub use problems::{KnownAtFirstUse, Problem};
 pub use value::{Counter, CounterIncrement, Gauge, Histogram};
+pub use vocabulary::{
+    Conflict, FamilyInfo, FunctionInfo, KnownAtFirstUse, LabelInfo, LatencyObjective, MetricKind,
+    Objective, Problem, SiteInfo,
+};
 
 /// Derives [`LabelValue`](trait@LabelValue) for an enum: each variant is one value,
 /// the snake_case of its name unless `#[label(rename = "...")]` says otherwise.
@@ -344,8 +345,7 @@ pub fn registry() -> &'static prometheus::Registry {
 pub fn init() {
     static INIT: std::sync::Once = std::sync::Once::new();
     INIT.call_once(|| {
-        let catalog = catalog::catalog();
-        for first_use in catalog.known_at_first_use() {
+        for first_use in catalog::known_at_first_use() {
             problems::report(Problem::KnownAtFirstUse(Box::new(first_use.clone())));
         }
         catalog::register_declared();
@@ -360,7 +360,7 @@ pub fn init() {
 #[cfg(feature = "prometheus")]
 fn gather_others() -> expose::Gathered {
     let families = registry().gather();
-    families::note_names_taken(&families);
+    store::note_names_taken(&families);
     families
 }
 

@@ -2,11 +2,10 @@
 //! with the names the Prometheus client libraries of other languages use; and
 //! the `build_info` gauge.
 
-use crate::catalog::{MetricKind, SiteInfo};
 use crate::computed::{self, Computed};
-use crate::families::{self, Declaration, Read, Shape};
-use crate::problems::Problem;
+use crate::store::{self, Declaration, Read};
 use crate::value::Gauge;
+use crate::vocabulary::{LabelInfo, MetricKind, Problem, SiteInfo};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -208,47 +207,41 @@ pub fn register_build_info(
     git_commit: Option<&'static str>,
 ) -> Result<(), Problem> {
     let location = std::panic::Location::caller();
-    let label_names = ["package", "version", "rustc_version", "git_commit"];
-    let site = SiteInfo {
-        file: location.file(),
-        line: location.line(),
-        module_path: "",
-        function: None,
-    };
-    let joined = families::join_new(&Declaration {
-        name: "build_info",
-        shape: Shape {
-            kind: MetricKind::Gauge,
-            label_names: &label_names,
-            bounds: &[],
-        },
-        help: "The running build: 1, labelled with the package, its version, the rustc that built it and the git commit.",
-        site: site.clone(),
-    })?;
     let values = [
         package,
         version,
         env!("METRICATE_RUSTC_VERSION"),
         git_commit.unwrap_or("unknown"),
     ];
-    Gauge::new(joined.gauge_cell(&values)).set(1.0);
-    crate::catalog::declare_at_run_time(crate::catalog::FamilyInfo {
-        name: "build_info",
+    let joined = store::join_once(&Declaration {
+        name: BUILD_INFO,
         kind: MetricKind::Gauge,
-        help: "The running build: 1, labelled with the package, its version, the rustc that built it and the git commit.".to_owned(),
-        labels: label_names
+        help: BUILD_INFO_HELP.to_owned(),
+        labels: BUILD_INFO_LABELS
             .iter()
             .zip(values)
-            .map(|(name, value)| crate::catalog::LabelInfo {
+            .map(|(name, value)| LabelInfo {
                 name,
                 values: Some(vec![value]),
             })
             .collect(),
-        buckets: None,
-        sites: vec![site],
-    });
+        bounds: &[],
+        site: SiteInfo {
+            file: location.file(),
+            line: location.line(),
+            module_path: "",
+            function: None,
+        },
+    })?;
+    Gauge::new(joined.gauge_cell(&values)).set(1.0);
     Ok(())
 }
+
+/// The `build_info` gauge's name, labels and help.
+const BUILD_INFO: &str = "build_info";
+const BUILD_INFO_LABELS: [&str; 4] = ["package", "version", "rustc_version", "git_commit"];
+const BUILD_INFO_HELP: &str =
+    "The running build: 1, labelled with the package, its version, the rustc that built it and the git commit.";
 
 #[cfg(test)]
 mod tests {

@@ -2,13 +2,13 @@
 //! series (one row per label combination), and the guard that records a call.
 
 use crate::arena::{bucket_of, Arena, HistogramCells};
-use crate::catalog::{MetricKind, SiteInfo};
 use crate::clock;
 use crate::exemplars::{self, ExemplarCells, Exemplars};
-use crate::families::{self, Declaration, Joined, Shape, Source};
 use crate::instances::Instances;
 use crate::native::NativeCells;
 use crate::slots::{self, Slot};
+use crate::store::{self, Declaration, Joined, Source};
+use crate::vocabulary::{FunctionInfo, LabelInfo, MetricKind, SiteInfo};
 use crate::LabelValue;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
@@ -143,7 +143,95 @@ impl Site {
     }
 }
 
+impl Site {
+    /// The fn as the catalogue lists it.
+    pub(crate) fn function_info(&self) -> FunctionInfo {
+        let desc = &self.desc;
+        let mut labels = label_infos(desc.label_names, self.label_values);
+        labels.extend(desc.const_labels.iter().map(|(name, value)| LabelInfo {
+            name,
+            values: Some(vec![*value]),
+        }));
+        FunctionInfo {
+            site: desc.site_info(),
+            help: desc.help,
+            histogram: desc.histogram,
+            errors: desc.errors,
+            calls: desc.calls,
+            in_flight: desc.in_flight,
+            outcome: desc.outcome,
+            labels,
+            client_errors: self.client_errors.to_vec(),
+            objective: desc.objective,
+            native_schema: desc.native_schema,
+        }
+    }
+}
+
+/// A site's labels, with their value sets when they are known.
+pub(crate) fn label_infos(
+    names: &'static [&'static str],
+    values: Option<&[&'static [&'static str]]>,
+) -> Vec<LabelInfo> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(index, name)| LabelInfo {
+            name,
+            values: values
+                .and_then(|values| values.get(index))
+                .map(|values| values.to_vec()),
+        })
+        .collect()
+}
+
 impl SiteDesc {
+    /// Each family the site declares, with the labels' and `error_type`'s
+    /// values where they are known: for the catalogue at start (the values
+    /// known at compile time), and for each table (the values of its calls).
+    pub(crate) fn families(
+        &self,
+        label_values: Option<&[&'static [&'static str]]>,
+        error_values: Option<&[&'static str]>,
+    ) -> Vec<(Role, Declaration)> {
+        let mut labels = label_infos(self.label_names, label_values);
+        labels.extend(self.const_labels.iter().map(|(name, value)| LabelInfo {
+            name,
+            values: Some(vec![*value]),
+        }));
+        self.metrics()
+            .into_iter()
+            .map(|(name, kind, role, _)| {
+                let mut labels = labels.clone();
+                match role {
+                    Role::Errors => labels.push(LabelInfo {
+                        name: ERROR_TYPE,
+                        values: error_values.map(|values| self.error_types(values)),
+                    }),
+                    Role::Calls => labels.extend(self.outcome.map(|name| LabelInfo {
+                        name,
+                        values: Some(self.outcomes()),
+                    })),
+                    Role::Duration | Role::InFlight => {}
+                }
+                let bounds = if kind == MetricKind::Histogram {
+                    self.buckets()
+                } else {
+                    &[]
+                };
+                let declaration = Declaration {
+                    name,
+                    kind,
+                    help: self.help_for(role),
+                    labels,
+                    bounds,
+                    site: self.site_info(),
+                };
+                (role, declaration)
+            })
+            .collect()
+    }
+
     pub(crate) fn site_info(&self) -> SiteInfo {
         SiteInfo {
             file: self.file,
@@ -365,24 +453,9 @@ impl Table {
         let exemplars: &'static Exemplars =
             Box::leak(Box::new(Exemplars::new(rows * exemplars_per_row)));
 
-        let site = desc.site_info();
         let mut joined: [Option<Joined>; 4] = [None, None, None, None];
-        for (name, kind, role, label_names) in desc.metrics() {
-            let slot = role as usize;
-            joined[slot] = families::join(&Declaration {
-                name,
-                shape: Shape {
-                    kind,
-                    label_names: &label_names,
-                    bounds: if kind == MetricKind::Histogram {
-                        bounds
-                    } else {
-                        &[]
-                    },
-                },
-                help: &desc.help_for(role),
-                site: site.clone(),
-            });
+        for (role, declaration) in desc.families(Some(label_values), Some(error_values)) {
+            joined[role as usize] = store::declare(&declaration);
         }
         let [histogram_family, errors_family, calls_family, in_flight_family] = &joined;
         let mut values: Vec<&str> = Vec::with_capacity(desc.label_names.len() + 4);

@@ -2,12 +2,12 @@
 //! and its handles, one per label combination.
 
 use crate::arena::{Arena, HistogramCells};
-use crate::catalog::{MetricKind, SiteInfo};
-use crate::families::{self, Declaration, Shape, Source};
 use crate::instances::Instances;
-use crate::problems::{self, Problem};
-use crate::site::{push_row_values, row_count};
+use crate::problems;
+use crate::site::{label_infos, push_row_values, row_count};
+use crate::store::{self, Declaration, Source};
 use crate::value::{Counter, Gauge, Histogram};
+use crate::vocabulary::{MetricKind, Problem, SiteInfo};
 use std::sync::atomic::AtomicU64;
 use std::sync::OnceLock;
 
@@ -106,6 +106,18 @@ impl ValueSite {
         }
     }
 
+    /// The family the site declares, with its labels' values where known.
+    pub(crate) fn family(&self, label_values: Option<&[&'static [&'static str]]>) -> Declaration {
+        Declaration {
+            name: self.desc.name,
+            kind: self.desc.kind.metric_kind(),
+            help: self.desc.help.to_owned(),
+            labels: label_infos(self.desc.label_names, label_values),
+            bounds: self.buckets(),
+            site: self.site_info(),
+        }
+    }
+
     pub(crate) fn site_info(&self) -> SiteInfo {
         SiteInfo {
             file: self.desc.file,
@@ -152,16 +164,7 @@ impl ValueSite {
             rows = 0;
         }
         let bounds = self.buckets();
-        let family = families::join(&Declaration {
-            name: self.desc.name,
-            shape: Shape {
-                kind: self.desc.kind.metric_kind(),
-                label_names: self.desc.label_names,
-                bounds,
-            },
-            help: self.desc.help,
-            site: self.site_info(),
-        });
+        let family = store::declare(&self.family(Some(label_values)));
         let mut values = Vec::with_capacity(label_values.len());
         let mut export = |row: usize, source: Source| {
             if let Some(family) = &family {

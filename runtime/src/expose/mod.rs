@@ -9,10 +9,10 @@ mod protobuf;
 mod registry;
 mod text;
 
-use crate::catalog::MetricKind;
 use crate::exemplars::Exemplar;
-use crate::families::{self, Series, Source, Value};
 use crate::native::NativeCounts;
+use crate::store::{self, Series, Source, Value};
+use crate::vocabulary::MetricKind;
 
 pub(crate) use text::escape_label_value_into;
 
@@ -250,10 +250,10 @@ pub(crate) fn write_all<W: Writer>(writer: &mut W, others: &Gathered) {
     let computed = crate::computed::read_all();
     let text = writer.wants_label_text();
     {
-        let families = families::families();
+        let store = store::store();
         let mut buffer = LabelBuffer::default();
-        for (name, family) in families.iter() {
-            if families::is_taken(name) {
+        for (name, family) in store.families.iter() {
+            if store::is_taken(name) {
                 continue;
             }
             let unit = unit_of(name, family.kind);

@@ -5,8 +5,8 @@
 
 use super::text::{sample, Float};
 use super::{Buckets, Labels, Number, Writer};
-use crate::catalog::MetricKind;
 use crate::exemplars::Exemplar;
+use crate::vocabulary::MetricKind;
 use std::fmt::Write as _;
 
 /// `\`, `"` and newlines escaped, as OpenMetrics writes a HELP text.

@@ -7,9 +7,9 @@
 //! signed fields, little-endian doubles and length-delimited sub-messages.
 
 use super::{Buckets, Labels, Number, Writer};
-use crate::catalog::MetricKind;
 use crate::exemplars::Exemplar;
 use crate::native::ZERO_THRESHOLD;
+use crate::vocabulary::MetricKind;
 
 /// `MetricType` of `metrics.proto`.
 const COUNTER: u64 = 0;

@@ -2,7 +2,7 @@
 //! [`registry()`](crate::registry), written through the same [`Writer`]s.
 
 use super::{Buckets, LabelBuffer, Number, Writer};
-use crate::catalog::MetricKind;
+use crate::vocabulary::MetricKind;
 use prometheus::proto::{MetricFamily, MetricType};
 
 /// Writes `gathered` after metricate's own families.

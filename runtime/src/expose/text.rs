@@ -1,7 +1,7 @@
 //! The Prometheus text format 0.0.4.
 
 use super::{Buckets, Labels, Number, Writer};
-use crate::catalog::MetricKind;
+use crate::vocabulary::MetricKind;
 use std::fmt::Write as _;
 
 /// `\`, `"` and newlines escaped, as a label value in the text formats.

@@ -2,9 +2,9 @@
 //! route's row.
 
 use super::rows::{self, Row};
-use crate::catalog::SiteInfo;
 use crate::clock;
 use crate::slots;
+use crate::vocabulary::SiteInfo;
 use axum::body::{Body, Bytes};
 use axum::extract::MatchedPath;
 use axum::http::{Request, Response};

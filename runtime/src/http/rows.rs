@@ -9,10 +9,10 @@
 //! path string, so the first comparison is of pointers.
 
 use crate::arena::{bucket_of, Arena, HistogramCells};
-use crate::catalog::{self, FamilyInfo, LabelInfo, MetricKind, SiteInfo};
 use crate::clock;
-use crate::families::{self, Declaration, Joined, Shape, Source};
 use crate::slots::{self, Slot};
+use crate::store::{self, Declaration, Joined, Source};
+use crate::vocabulary::{LabelInfo, MetricKind, SiteInfo};
 use axum::http::Method;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{LazyLock, Mutex, OnceLock, PoisonError};
@@ -111,73 +111,51 @@ static TICK_BOUNDS: LazyLock<Box<[u64]>> = LazyLock::new(|| {
         .collect()
 });
 
-/// Joins the HTTP families (once), `site` being where the first layer was made.
-pub(crate) fn declare_families(site: SiteInfo) {
-    FAMILIES.get_or_init(|| {
-        let join = |name, kind, help, label_names: &'static [&'static str], bounds| {
-            families::join(&Declaration {
-                name,
-                shape: Shape {
-                    kind,
-                    label_names,
-                    bounds,
-                },
-                help,
-                site: site.clone(),
-            })
-        };
-        const ROUTE: &[&str] = &["method", "route"];
-        Families {
-            requests: join(
-                "http_requests_total",
-                MetricKind::Counter,
-                "HTTP requests answered, by method, route template and status code.",
-                &["method", "route", "status"],
-                &[],
-            ),
-            duration: join(
-                "http_request_duration_seconds",
-                MetricKind::Histogram,
-                "Time until the response head was ready, in seconds.",
-                ROUTE,
-                crate::site::DEFAULT_BUCKETS,
-            ),
-            in_progress: join(
-                "http_requests_in_progress",
-                MetricKind::Gauge,
-                "HTTP requests being handled.",
-                ROUTE,
-                &[],
-            ),
-            request_size: join(
-                "http_request_size_bytes",
-                MetricKind::Histogram,
-                "Size of request bodies in bytes.",
-                ROUTE,
-                SIZE_BOUNDS,
-            ),
-            response_size: join(
-                "http_response_size_bytes",
-                MetricKind::Histogram,
-                "Size of response bodies in bytes.",
-                ROUTE,
-                SIZE_BOUNDS,
-            ),
-            site,
-        }
-    });
-    LazyLock::force(&TICK_BOUNDS);
-    declare_in_catalog();
-}
+/// The five HTTP families, each listed once: name, kind, help, whether it has
+/// the `status` label, and its bounds.
+const HTTP_FAMILIES: [(&str, MetricKind, &str, bool, &[f64]); 5] = [
+    (
+        "http_requests_total",
+        MetricKind::Counter,
+        "HTTP requests answered, by method, route template and status code.",
+        true,
+        &[],
+    ),
+    (
+        "http_request_duration_seconds",
+        MetricKind::Histogram,
+        "Time until the response head was ready, in seconds.",
+        false,
+        crate::site::DEFAULT_BUCKETS,
+    ),
+    (
+        "http_requests_in_progress",
+        MetricKind::Gauge,
+        "HTTP requests being handled.",
+        false,
+        &[],
+    ),
+    (
+        "http_request_size_bytes",
+        MetricKind::Histogram,
+        "Size of request bodies in bytes.",
+        false,
+        SIZE_BOUNDS,
+    ),
+    (
+        "http_response_size_bytes",
+        MetricKind::Histogram,
+        "Size of response bodies in bytes.",
+        false,
+        SIZE_BOUNDS,
+    ),
+];
 
-/// The HTTP families in the catalogue, with the routes declared so far.
-fn declare_in_catalog() {
-    let Some(families) = FAMILIES.get() else {
-        return;
-    };
+/// The HTTP families as `site` declares them, with the routes known so far.
+fn declarations(site: &SiteInfo) -> [Declaration; 5] {
     let mut routes: Vec<&'static str> = ROUTES.iter().map(|route| route.template).collect();
     routes.sort_unstable();
-    let labels = |status: bool| {
+    HTTP_FAMILIES.map(|(name, kind, help, status, bounds)| {
         let mut labels = vec![
             LabelInfo {
                 name: "method",
@@ -194,54 +172,41 @@ fn declare_in_catalog() {
                 values: None,
             });
         }
-        labels
-    };
-    let families_info = [
-        (
-            "http_requests_total",
-            MetricKind::Counter,
-            "HTTP requests answered, by method, route template and status code.",
-            labels(true),
-            None,
-        ),
-        (
-            "http_request_duration_seconds",
-            MetricKind::Histogram,
-            "Time until the response head was ready, in seconds.",
-            labels(false),
-            Some(crate::site::DEFAULT_BUCKETS.to_vec()),
-        ),
-        (
-            "http_requests_in_progress",
-            MetricKind::Gauge,
-            "HTTP requests being handled.",
-            labels(false),
-            None,
-        ),
-        (
-            "http_request_size_bytes",
-            MetricKind::Histogram,
-            "Size of request bodies in bytes.",
-            labels(false),
-            Some(SIZE_BOUNDS.to_vec()),
-        ),
-        (
-            "http_response_size_bytes",
-            MetricKind::Histogram,
-            "Size of response bodies in bytes.",
-            labels(false),
-            Some(SIZE_BOUNDS.to_vec()),
-        ),
-    ];
-    for (name, kind, help, labels, buckets) in families_info {
-        catalog::declare_at_run_time(FamilyInfo {
+        Declaration {
             name,
             kind,
             help: help.to_owned(),
             labels,
-            buckets,
-            sites: vec![families.site.clone()],
-        });
+            bounds,
+            site: site.clone(),
+        }
+    })
+}
+
+/// Declares the HTTP families (joined once), `site` being where the first
+/// layer was made.
+pub(crate) fn declare_families(site: SiteInfo) {
+    let families = FAMILIES.get_or_init(|| {
+        let [requests, duration, in_progress, request_size, response_size] =
+            declarations(&site).map(|declaration| store::declare(&declaration));
+        Families {
+            requests,
+            duration,
+            in_progress,
+            request_size,
+            response_size,
+            site,
+        }
+    });
+    LazyLock::force(&TICK_BOUNDS);
+    declare_known_routes(&families.site);
+}
+
+/// Declares the HTTP families again with every route known so far, so the
+/// catalogue lists them.
+fn declare_known_routes(site: &SiteInfo) {
+    for declaration in declarations(site) {
+        store::declare(&declaration);
     }
 }
 
@@ -519,7 +484,9 @@ pub(crate) fn declare_routes<'a>(routes: impl IntoIterator<Item = &'a str>) {
         let _ = ROUTES.get_or_insert(template).row(method_index(&method));
     }
     let _ = ROUTES.get_or_insert(UNMATCHED_ROUTE);
-    declare_in_catalog();
+    if let Some(families) = FAMILIES.get() {
+        declare_known_routes(&families.site);
+    }
 }
 
 #[cfg(test)]

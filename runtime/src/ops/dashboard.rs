@@ -9,7 +9,7 @@ use super::model::{
 };
 use super::promql::{self, equalities, series, Scope};
 use super::Settings;
-use crate::catalog::FamilyInfo;
+use crate::FamilyInfo;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 

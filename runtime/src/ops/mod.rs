@@ -52,7 +52,7 @@ mod rules;
 mod runbooks;
 mod yaml;
 
-use crate::catalog::Catalog;
+use crate::Catalog;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

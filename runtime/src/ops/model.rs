@@ -4,8 +4,8 @@
 //! alike (gauges, timestamps, connection pools, the HTTP layer's, the
 //! process's).
 
-use crate::catalog::{Catalog, FamilyInfo, FunctionInfo, LatencyObjective, MetricKind};
 use crate::site::ERROR_TYPE;
+use crate::{Catalog, FamilyInfo, FunctionInfo, LatencyObjective, MetricKind};
 
 /// The HTTP layer's families, when the binary builds the layer.
 pub(super) const HTTP_DURATION: &str = "http_request_duration_seconds";

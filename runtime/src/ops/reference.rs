@@ -5,7 +5,7 @@ use super::dashboard;
 use super::model::Model;
 use super::rules;
 use super::Settings;
-use crate::catalog::{Catalog, FamilyInfo, MetricKind};
+use crate::{Catalog, FamilyInfo, MetricKind};
 use std::fmt::Write;
 
 fn is_name_char(c: char) -> bool {
