@@ -11,12 +11,27 @@ use crate::signature::{
 };
 use proc_macro2::Span;
 use syn::spanned::Spanned;
-use syn::{Expr, Ident, ItemFn, Member, Pat, Type};
+use syn::{Expr, Ident, ItemFn, LitStr, Member, Pat, Type};
 
-/// Everything expansion needs, resolved and checked.
+/// Everything expansion needs, resolved and checked: the one form `expand`
+/// reads (never the raw arguments).
 pub(crate) struct Checked<'a> {
-    pub(crate) args: &'a Args,
     pub(crate) func: &'a ItemFn,
+    /// The four metrics' names, those declared.
+    pub(crate) histogram: Option<&'a LitStr>,
+    pub(crate) errors_name: Option<&'a LitStr>,
+    pub(crate) calls: Option<&'a LitStr>,
+    pub(crate) in_flight: Option<&'a LitStr>,
+    /// The names of every declared metric, for messages.
+    pub(crate) metric_names: Vec<String>,
+    /// `buckets = [..]`, when given.
+    pub(crate) buckets: Option<Vec<f64>>,
+    /// `const_labels(..)`: names and values.
+    pub(crate) const_labels: Vec<(String, &'a LitStr)>,
+    /// The label of `calls` that says how each call ended.
+    pub(crate) outcome: Option<&'a LitStr>,
+    /// The `labels` key, where the cardinality check is reported.
+    pub(crate) labels_key: Option<&'a Ident>,
     pub(crate) labels: Vec<LabelSource<'a>>,
     pub(crate) body: BodyKind,
     pub(crate) max_series: u64,
@@ -103,7 +118,7 @@ impl Checked<'_> {
     /// Whether a call's return value must be seen: to classify its error, or to
     /// tell `ok` from `error` in the outcome.
     pub(crate) fn needs_result(&self) -> bool {
-        self.args.errors.is_some() || (self.args.outcome.is_some() && self.returns_result)
+        self.errors_name.is_some() || (self.outcome.is_some() && self.returns_result)
     }
 }
 
@@ -178,8 +193,23 @@ pub(crate) fn check<'a>(
         (Some(_), None) => error_source(func, produced),
     };
     Ok(Checked {
-        args,
         func,
+        histogram: args.histogram.as_ref().map(|metric| &metric.lit),
+        errors_name: args.errors.as_ref().map(|metric| &metric.lit),
+        calls: args.calls.as_ref().map(|metric| &metric.lit),
+        in_flight: args.in_flight.as_ref().map(|metric| &metric.lit),
+        metric_names: args.metrics().map(|(_, metric)| metric.value()).collect(),
+        buckets: args
+            .buckets
+            .as_ref()
+            .map(|buckets| buckets.bounds.iter().map(|bound| bound.value).collect()),
+        const_labels: args
+            .const_labels
+            .iter()
+            .map(|label| (label.name.to_string(), &label.value))
+            .collect(),
+        outcome: args.outcome.as_ref(),
+        labels_key: args.labels_key.as_ref(),
         labels,
         body,
         max_series,

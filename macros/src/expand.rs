@@ -336,76 +336,68 @@ fn declarations(checked: &Checked<'_>) -> TokenStream {
     }
 }
 
-/// The site's constant description, and its value sets when known.
+/// The site's constant description, built through the runtime's `const`
+/// builder (one call per key set, no field named), and its value sets when
+/// known.
 fn site_init(checked: &Checked<'_>) -> TokenStream {
-    let args = checked.args;
     let func = checked.func;
     let function = func.sig.ident.to_string();
     let help = &checked.help;
-    let name = |metric: &Option<parse::MetricName>| match metric {
-        Some(metric) => {
-            let lit = &metric.lit;
-            quote!(::core::option::Option::Some(#lit))
-        }
-        None => quote!(::core::option::Option::None),
-    };
-    let (histogram, errors, calls, in_flight) = (
-        name(&args.histogram),
-        name(&args.errors),
-        name(&args.calls),
-        name(&args.in_flight),
-    );
-    let buckets = match &args.buckets {
-        Some(buckets) => {
-            let bounds = buckets.bounds.iter().map(|bound| bound.value);
-            quote!(::core::option::Option::Some(&[#(#bounds),*]))
-        }
-        None => quote!(::core::option::Option::None),
-    };
-    let label_names = args.labels.iter().map(|label| label.name.to_string());
-    let const_labels = args.const_labels.iter().map(|label| {
-        let name = label.name.to_string();
-        let value = &label.value;
-        quote!((#name, #value))
-    });
-    let outcome = match &args.outcome {
-        Some(outcome) => quote!(::core::option::Option::Some(#outcome)),
-        None => quote!(::core::option::Option::None),
-    };
-    let is_async = checked.body != BodyKind::Sync;
-    let returns_result = checked.returns_result;
-    let first_use_fix = first_use_fix(checked);
-    let native_schema = match checked.native_schema {
-        Some(schema) => quote!(::core::option::Option::Some(#schema)),
-        None => quote!(::core::option::Option::None),
-    };
-    let objective = match &checked.objective {
-        None => quote!(::core::option::Option::None),
-        Some(objective) => {
-            let latency = match objective.latency {
-                Some((threshold_seconds, percentile)) => quote! {
-                    ::core::option::Option::Some(::metricate::LatencyObjective {
-                        threshold_seconds: #threshold_seconds,
-                        percentile: #percentile,
-                    })
-                },
-                None => quote!(::core::option::Option::None),
-            };
-            let success = match objective.success {
-                Some(ratio) => quote!(::core::option::Option::Some(#ratio)),
-                None => quote!(::core::option::Option::None),
-            };
-            quote! {
-                ::core::option::Option::Some(::metricate::Objective {
-                    latency: #latency,
-                    success: #success,
-                })
-            }
-        }
-    };
     let location = func.sig.ident.span();
     let file = quote_spanned!(location=> ::core::file!());
     let line = quote_spanned!(location=> ::core::line!());
+    let mut desc = quote! {
+        ::metricate::__private::SiteDesc::new(#function, ::core::module_path!(), #file, #line, #help)
+    };
+    let mut set = |call: TokenStream| desc.extend(quote!(.#call));
+    for (method, name) in [
+        (quote!(histogram), checked.histogram),
+        (quote!(errors), checked.errors_name),
+        (quote!(calls), checked.calls),
+        (quote!(in_flight), checked.in_flight),
+    ] {
+        if let Some(name) = name {
+            set(quote!(#method(#name)));
+        }
+    }
+    if let Some(bounds) = &checked.buckets {
+        set(quote!(bucket_bounds(&[#(#bounds),*])));
+    }
+    if !checked.labels.is_empty() {
+        let names = checked.labels.iter().map(|label| label.name.to_string());
+        set(quote!(labels(&[#(#names),*])));
+    }
+    if !checked.const_labels.is_empty() {
+        let pairs = checked
+            .const_labels
+            .iter()
+            .map(|(name, value)| quote!((#name, #value)));
+        set(quote!(const_labels(&[#(#pairs),*])));
+    }
+    if let Some(outcome) = checked.outcome {
+        set(quote!(outcome(#outcome)));
+    }
+    if checked.body != BodyKind::Sync {
+        set(quote!(future()));
+    }
+    if checked.returns_result {
+        set(quote!(result()));
+    }
+    let first_use_fix = first_use_fix(checked);
+    if !first_use_fix.is_empty() {
+        set(quote!(first_use_fix(#first_use_fix)));
+    }
+    if let Some(objective) = &checked.objective {
+        if let Some((threshold_seconds, percentile)) = objective.latency {
+            set(quote!(latency_objective(#threshold_seconds, #percentile)));
+        }
+        if let Some(ratio) = objective.success {
+            set(quote!(success_objective(#ratio)));
+        }
+    }
+    if let Some(schema) = checked.native_schema {
+        set(quote!(native(#schema)));
+    }
     let label_values = if checked.labels.is_empty() {
         quote!(::core::option::Option::Some(&[]))
     } else if checked.labels_known() {
@@ -424,26 +416,7 @@ fn site_init(checked: &Checked<'_>) -> TokenStream {
         _ => quote!(&[]),
     };
     quote! {
-        ::metricate::__private::Site::new(::metricate::__private::SiteDesc {
-            function: #function,
-            module_path: ::core::module_path!(),
-            file: #file,
-            line: #line,
-            help: #help,
-            histogram: #histogram,
-            errors: #errors,
-            calls: #calls,
-            in_flight: #in_flight,
-            buckets: #buckets,
-            label_names: &[#(#label_names),*],
-            const_labels: &[#(#const_labels),*],
-            outcome: #outcome,
-            is_async: #is_async,
-            returns_result: #returns_result,
-            first_use_fix: #first_use_fix,
-            objective: #objective,
-            native_schema: #native_schema,
-        }, #label_values, #error_values, #client_errors)
+        ::metricate::__private::Site::new(#desc, #label_values, #error_values, #client_errors)
     }
 }
 
@@ -475,7 +448,7 @@ fn first_use_fix(checked: &Checked<'_>) -> String {
 /// evaluates; a type mentioning `Self` needs an inline `const` block, whose bound
 /// errors `cargo check` reports and whose budget `cargo build` does.
 fn cardinality_check(checked: &Checked<'_>) -> TokenStream {
-    let (Some(labels_key), false) = (&checked.args.labels_key, checked.labels.is_empty()) else {
+    let (Some(labels_key), false) = (checked.labels_key, checked.labels.is_empty()) else {
         return TokenStream::new();
     };
     let names: Vec<String> = checked
@@ -484,9 +457,9 @@ fn cardinality_check(checked: &Checked<'_>) -> TokenStream {
         .map(|label| format!("`{}`", label.name))
         .collect();
     let families: Vec<String> = checked
-        .args
-        .metrics()
-        .map(|(_, metric)| format!("`{}`", metric.value()))
+        .metric_names
+        .iter()
+        .map(|name| format!("`{name}`"))
         .collect();
     let max = checked.max_series as usize;
     let message = format!(

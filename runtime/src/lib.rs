@@ -73,7 +73,6 @@
 mod arena;
 mod catalog;
 mod clock;
-mod codegen;
 mod computed;
 pub mod exemplars;
 mod expose;

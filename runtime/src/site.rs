@@ -14,44 +14,183 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::OnceLock;
 
-/// What one annotated fn declares; a constant the macro writes.
+/// What one annotated fn declares. Generated code builds it with
+/// [`SiteDesc::new`] and one `const` method per key it sets, never naming a
+/// field, so this layout is the runtime's alone.
+#[derive(Clone, Copy)]
 pub struct SiteDesc {
     /// The annotated fn's name.
-    pub function: &'static str,
+    pub(crate) function: &'static str,
     /// `module_path!()` where it is.
-    pub module_path: &'static str,
-    /// `file!()` of its name.
-    pub file: &'static str,
-    /// `line!()` of its name.
-    pub line: u32,
+    pub(crate) module_path: &'static str,
+    /// The file and line of its name.
+    pub(crate) file: &'static str,
+    pub(crate) line: u32,
     /// The HELP text.
-    pub help: &'static str,
-    /// `histogram = ".."`.
-    pub histogram: Option<&'static str>,
-    /// `errors = ".."`.
-    pub errors: Option<&'static str>,
-    /// `calls = ".."`.
-    pub calls: Option<&'static str>,
-    /// `in_flight = ".."`.
-    pub in_flight: Option<&'static str>,
-    /// `buckets = [..]`.
-    pub buckets: Option<&'static [f64]>,
-    /// The names of `labels(..)`, in order.
-    pub label_names: &'static [&'static str],
-    /// `const_labels(..)`.
-    pub const_labels: &'static [(&'static str, &'static str)],
+    pub(crate) help: &'static str,
+    /// The names of its four metrics, those it declares.
+    pub(crate) histogram: Option<&'static str>,
+    pub(crate) errors: Option<&'static str>,
+    pub(crate) calls: Option<&'static str>,
+    pub(crate) in_flight: Option<&'static str>,
+    /// The histogram's bucket bounds, when not the default.
+    pub(crate) buckets: Option<&'static [f64]>,
+    /// The names of its labels read from the call, in order.
+    pub(crate) label_names: &'static [&'static str],
+    /// Its fixed labels, name and value.
+    pub(crate) const_labels: &'static [(&'static str, &'static str)],
     /// The label that splits `calls` by how each call ended.
-    pub outcome: Option<&'static str>,
+    pub(crate) outcome: Option<&'static str>,
     /// A call is a future's run, which can be cancelled.
-    pub is_async: bool,
+    pub(crate) is_async: bool,
     /// A call produces a `Result`, so it can end in `error`.
-    pub returns_result: bool,
+    pub(crate) returns_result: bool,
     /// What to write so the values are known at start, when they are not.
-    pub first_use_fix: &'static str,
-    /// `objective(...)`.
-    pub objective: Option<crate::Objective>,
-    /// `native(schema = ..)`: the histogram is also a native histogram.
-    pub native_schema: Option<i8>,
+    pub(crate) first_use_fix: &'static str,
+    /// What the fn promises.
+    pub(crate) objective: Option<crate::vocabulary::Objective>,
+    /// The native histogram's schema, when the histogram is also native.
+    pub(crate) native_schema: Option<i8>,
+}
+
+impl SiteDesc {
+    /// A site of fn `function`, where it is, with its HELP text; it declares
+    /// nothing until a key is set.
+    pub const fn new(
+        function: &'static str,
+        module_path: &'static str,
+        file: &'static str,
+        line: u32,
+        help: &'static str,
+    ) -> SiteDesc {
+        SiteDesc {
+            function,
+            module_path,
+            file,
+            line,
+            help,
+            histogram: None,
+            errors: None,
+            calls: None,
+            in_flight: None,
+            buckets: None,
+            label_names: &[],
+            const_labels: &[],
+            outcome: None,
+            is_async: false,
+            returns_result: false,
+            first_use_fix: "",
+            objective: None,
+            native_schema: None,
+        }
+    }
+
+    /// `histogram = ".."`.
+    pub const fn histogram(mut self, name: &'static str) -> Self {
+        self.histogram = Some(name);
+        self
+    }
+
+    /// `errors = ".."`.
+    pub const fn errors(mut self, name: &'static str) -> Self {
+        self.errors = Some(name);
+        self
+    }
+
+    /// `calls = ".."`.
+    pub const fn calls(mut self, name: &'static str) -> Self {
+        self.calls = Some(name);
+        self
+    }
+
+    /// `in_flight = ".."`.
+    pub const fn in_flight(mut self, name: &'static str) -> Self {
+        self.in_flight = Some(name);
+        self
+    }
+
+    /// `buckets = [..]`.
+    pub const fn bucket_bounds(mut self, bounds: &'static [f64]) -> Self {
+        self.buckets = Some(bounds);
+        self
+    }
+
+    /// The names of `labels(..)`.
+    pub const fn labels(mut self, names: &'static [&'static str]) -> Self {
+        self.label_names = names;
+        self
+    }
+
+    /// `const_labels(..)`.
+    pub const fn const_labels(mut self, labels: &'static [(&'static str, &'static str)]) -> Self {
+        self.const_labels = labels;
+        self
+    }
+
+    /// `outcome = ".."`.
+    pub const fn outcome(mut self, label: &'static str) -> Self {
+        self.outcome = Some(label);
+        self
+    }
+
+    /// A call is a future's run.
+    pub const fn future(mut self) -> Self {
+        self.is_async = true;
+        self
+    }
+
+    /// A call produces a `Result`.
+    pub const fn result(mut self) -> Self {
+        self.returns_result = true;
+        self
+    }
+
+    /// What to write so the values are known at start.
+    pub const fn first_use_fix(mut self, fix: &'static str) -> Self {
+        self.first_use_fix = fix;
+        self
+    }
+
+    /// `objective(latency = .., percentile = ..)`: the threshold (a bucket
+    /// bound) and the share of calls under it.
+    pub const fn latency_objective(mut self, threshold_seconds: f64, percentile: f64) -> Self {
+        let latency = Some(crate::vocabulary::LatencyObjective {
+            threshold_seconds,
+            percentile,
+        });
+        self.objective = Some(match self.objective {
+            Some(objective) => crate::vocabulary::Objective {
+                latency,
+                success: objective.success,
+            },
+            None => crate::vocabulary::Objective {
+                latency,
+                success: None,
+            },
+        });
+        self
+    }
+
+    /// `objective(success = "..%")`: the share of calls that succeed.
+    pub const fn success_objective(mut self, ratio: f64) -> Self {
+        self.objective = Some(match self.objective {
+            Some(objective) => crate::vocabulary::Objective {
+                latency: objective.latency,
+                success: Some(ratio),
+            },
+            None => crate::vocabulary::Objective {
+                latency: None,
+                success: Some(ratio),
+            },
+        });
+        self
+    }
+
+    /// `native(schema = ..)`.
+    pub const fn native(mut self, schema: i8) -> Self {
+        self.native_schema = Some(schema);
+        self
+    }
 }
 
 /// One annotated fn: its description, its label and error values when they are
