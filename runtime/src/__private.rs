@@ -94,7 +94,7 @@ pub fn next_row(row: usize, count: usize, ordinal: usize, label_type: &'static s
 #[inline(never)]
 fn out_of_range(row: usize, count: usize, ordinal: usize, label_type: &'static str) -> usize {
     if ordinal >= count {
-        crate::problems::report(crate::Problem::LabelOutOfRange {
+        crate::problems::report(crate::vocabulary::Problem::LabelOutOfRange {
             label_type,
             index: ordinal,
             values: count,

@@ -4,10 +4,10 @@
 //! failure is counted in `metricate_callback_failures_total{metric="..."}`.
 
 use crate::arena::Arena;
+use crate::label::LabelValue;
 use crate::slots;
 use crate::store::{self, Declaration, Read, Readings, Source};
 use crate::vocabulary::{LabelInfo, MetricKind, Problem, SiteInfo};
-use crate::LabelValue;
 use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -71,6 +71,7 @@
 //! | `ops` | the module `metricate::ops`: generators of operations files from the catalogue (Prometheus recording rules and alerts, including burn-rate alerts from `objective(..)`, a Grafana dashboard, the metric reference, runbooks, and the Prometheus and Alertmanager configuration) |
 
 mod arena;
+mod bridge;
 mod catalog;
 mod clock;
 mod computed;
@@ -87,6 +88,7 @@ mod problems;
 mod process;
 mod site;
 mod slots;
+mod start;
 mod store;
 mod value;
 mod value_site;
@@ -96,10 +98,13 @@ mod vocabulary;
 #[allow(missing_docs, unreachable_pub)]
 pub mod __private;
 
+#[cfg(feature = "prometheus")]
+pub use bridge::registry;
 pub use catalog::{catalog, Catalog, CatalogError};
 pub use computed::{register_computed_gauge, Reading};
-pub use expose::Format;
+pub use expose::{render_with, Format};
 pub use label::LabelValue;
+pub use start::init;
 pub use value::{Counter, CounterIncrement, Gauge, Histogram};
 pub use vocabulary::{
     Conflict, FamilyInfo, FunctionInfo, KnownAtFirstUse, LabelInfo, LatencyObjective, MetricKind,
@@ -305,68 +310,6 @@ macro_rules! register_build_info {
     };
 }
 
-/// The `prometheus` crate's default registry, for collectors registered by
-/// hand (or by other libraries): [`render`] writes them after metricate's own
-/// families. metricate keeps its families in its own store, not here, so
-/// `registry().gather()` holds only those collectors. A name taken here is
-/// exported from here, and the metricate site of that name is a
-/// [`Problem::NameTaken`]. To register collectors, depend on `prometheus` 0.14.
-///
-/// ```
-/// let workers = prometheus::IntGauge::new("doc_workers", "Workers, registered by hand.").unwrap();
-/// workers.set(4);
-/// metricate::registry().register(Box::new(workers)).unwrap();
-/// metricate::counter!("doc_scans_total").inc();
-///
-/// let text = metricate::render();
-/// assert!(text.contains("doc_scans_total 1") && text.contains("doc_workers 4"));
-/// let gathered = metricate::registry().gather();
-/// assert_eq!(gathered.iter().map(|family| family.name()).collect::<Vec<_>>(), ["doc_workers"]);
-/// ```
-#[cfg(feature = "prometheus")]
-pub fn registry() -> &'static prometheus::Registry {
-    prometheus::default_registry()
-}
-
-/// Creates every series whose label values are known at compile time, at 0,
-/// before any call and for call sites never executed, and declares the
-/// `process_*` metrics (on Linux). Idempotent; [`render`] and the `/metrics`
-/// route run it, so calling it first thing in `main` only moves the work (and
-/// the problems it finds) to start. Conflicting declarations, families known
-/// only from a site's first call and names taken in [`registry`] are reported
-/// through [`problems`]; [`Catalog::validate`] finds the first two in a test.
-///
-/// ```
-/// metricate::init();
-/// # #[cfg(target_os = "linux")]
-/// assert!(metricate::render().contains("process_resident_memory_bytes"));
-/// ```
-pub fn init() {
-    static INIT: std::sync::Once = std::sync::Once::new();
-    INIT.call_once(|| {
-        for first_use in catalog::known_at_first_use() {
-            problems::report(Problem::KnownAtFirstUse(Box::new(first_use.clone())));
-        }
-        catalog::register_declared();
-        if let Err(problem) = process::declare() {
-            problems::report(problem);
-        }
-        gather_others();
-    });
-}
-
-/// The registry's families, noting any name metricate also declares.
-#[cfg(feature = "prometheus")]
-fn gather_others() -> expose::Gathered {
-    let families = registry().gather();
-    store::note_names_taken(&families);
-    families
-}
-
-/// Without the `prometheus` feature there is no registry to gather.
-#[cfg(not(feature = "prometheus"))]
-fn gather_others() -> expose::Gathered {}
-
 /// Every metric in the Prometheus text format 0.0.4: metricate's families, then
 /// those of [`registry`].
 ///
@@ -376,28 +319,6 @@ fn gather_others() -> expose::Gathered {}
 /// ```
 pub fn render() -> String {
     String::from_utf8(render_with(Format::Text)).unwrap_or_default()
-}
-
-/// Every metric in `format`: metricate's families, then those of [`registry`].
-/// The `/metrics` route picks the format from the scraper's `Accept` header.
-///
-/// ```
-/// use metricate::Format;
-///
-/// /// Parses an uploaded CV.
-/// #[metricate::instrument_metric(calls = "doc_openmetrics_parse_calls_total")]
-/// fn parse() {}
-///
-/// parse();
-/// let text = String::from_utf8(metricate::render_with(Format::OpenMetrics)).unwrap();
-/// assert!(text.contains("# TYPE doc_openmetrics_parse_calls counter\n"));
-/// assert!(text.contains("doc_openmetrics_parse_calls_total 1\n"));
-/// assert!(text.contains("doc_openmetrics_parse_calls_created "));
-/// assert!(text.ends_with("# EOF\n"));
-/// ```
-pub fn render_with(format: Format) -> Vec<u8> {
-    init();
-    expose::render(format, &gather_others())
 }
 
 /// The problems found so far, each a typed [`Problem`]: conflicting

@@ -9,6 +9,7 @@ mod protobuf;
 mod registry;
 mod text;
 
+use crate::bridge::Gathered;
 use crate::exemplars::Exemplar;
 use crate::native::NativeCounts;
 use crate::store::{self, Series, Source, Value};
@@ -102,14 +103,6 @@ impl Format {
         }
     }
 }
-
-/// The families of [`registry()`](crate::registry) (feature `prometheus`),
-/// written after metricate's own; nothing without the feature.
-#[cfg(feature = "prometheus")]
-pub(crate) type Gathered = Vec<prometheus::proto::MetricFamily>;
-/// See above: without the `prometheus` feature there is nothing to gather.
-#[cfg(not(feature = "prometheus"))]
-pub(crate) type Gathered = ();
 
 /// A series' labels as a writer takes them: the pairs sorted by name, as
 /// stored (unescaped), and the same rendered `name="value",...` with each value
@@ -407,6 +400,28 @@ pub(crate) fn render(format: Format, others: &Gathered) -> Vec<u8> {
             writer.into_bytes()
         }
     }
+}
+
+/// Every metric in `format`: metricate's families, then those of [`registry`](crate::registry).
+/// The `/metrics` route picks the format from the scraper's `Accept` header.
+///
+/// ```
+/// use metricate::Format;
+///
+/// /// Parses an uploaded CV.
+/// #[metricate::instrument_metric(calls = "doc_openmetrics_parse_calls_total")]
+/// fn parse() {}
+///
+/// parse();
+/// let text = String::from_utf8(metricate::render_with(Format::OpenMetrics)).unwrap();
+/// assert!(text.contains("# TYPE doc_openmetrics_parse_calls counter\n"));
+/// assert!(text.contains("doc_openmetrics_parse_calls_total 1\n"));
+/// assert!(text.contains("doc_openmetrics_parse_calls_created "));
+/// assert!(text.ends_with("# EOF\n"));
+/// ```
+pub fn render_with(format: Format) -> Vec<u8> {
+    crate::start::init();
+    render(format, &crate::bridge::gather())
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::Format;
+use crate::expose::{self, Format};
 
 /// A ready `/metrics` route: the text format 0.0.4, or OpenMetrics when the
 /// scraper's `Accept` header prefers it, with its content type; gzip when the
@@ -177,7 +177,7 @@ fn scrape(headers: &HeaderMap) -> Response<Body> {
         .collect::<Vec<_>>()
         .join(",");
     let format = Format::negotiate(&accept);
-    let body = crate::render_with(format);
+    let body = expose::render_with(format);
     let content_type = (
         header::CONTENT_TYPE,
         HeaderValue::from_static(format.content_type()),
