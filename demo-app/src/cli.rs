@@ -69,9 +69,20 @@ pub struct ServeArgs {
     /// How durable a commit is: `full` (fsync on every commit) or `normal`.
     #[arg(long, env = "DEMO_DURABILITY", value_enum, default_value = "full")]
     pub durability: Durability,
-    /// How long a request body may take to arrive before a 408.
+    /// How long a whole request body may take to arrive (one deadline from
+    /// its head, not reset by each chunk) before a 408.
     #[arg(long, env = "DEMO_BODY_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
     pub body_timeout: Duration,
+    /// How long a connection may take to send a request head, its first or
+    /// the next one kept alive: slowloris and idle connections are closed
+    /// after it.
+    #[arg(long, env = "DEMO_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub header_timeout: Duration,
+    /// Connections open at once; more are closed as soon as accepted. Keep it
+    /// under the file descriptor limit, less what the database and the feed
+    /// client use.
+    #[arg(long, env = "DEMO_MAX_CONNECTIONS", default_value_t = 512)]
+    pub max_connections: usize,
     /// Database connections in the pool.
     #[arg(long, env = "DEMO_CONNECTIONS", default_value_t = 8)]
     pub connections: u32,

@@ -1,7 +1,7 @@
 //! `POST /api/match` and `POST /api/tailor`.
 
 use super::extract::{Account, JsonBody};
-use super::{handler, ApiError, App};
+use super::{cpu_bound, handler, ApiError, App};
 use crate::db::{self, cvs::StoredCv, jobs::Job};
 use crate::matching::{self, JobText, Model};
 use crate::tailor;
@@ -57,17 +57,21 @@ handler!(
             .read()
             .map(|corpus| Arc::clone(&corpus))
             .unwrap_or_default();
-        let job_text = format!("{} {}", job.title, job.description);
-        let cv_skills = cv.sections.skill_list();
-        let job_text = JobText {
-            text: &job_text,
-            skills: &job.skills,
-        };
-        // Timed around the call alone: the logged duration is the one its
-        // histogram observes, and the exemplar carries.
-        let started = std::time::Instant::now();
-        let found = matching::match_cv(model, &cv.text, &cv_skills, &job_text, &corpus);
-        let elapsed = started.elapsed();
+        // Off the async workers: a match on a large CV is CPU-bound.
+        let (found, elapsed) = cpu_bound(move || {
+            let job_text = format!("{} {}", job.title, job.description);
+            let cv_skills = cv.sections.skill_list();
+            let job_text = JobText {
+                text: &job_text,
+                skills: &job.skills,
+            };
+            // Timed around the call alone: the logged duration is the one its
+            // histogram observes, and the exemplar carries.
+            let started = std::time::Instant::now();
+            let found = matching::match_cv(model, &cv.text, &cv_skills, &job_text, &corpus);
+            (found, started.elapsed())
+        })
+        .await?;
         tracing::info!(
             model = found.model,
             score = found.score,
@@ -89,11 +93,14 @@ handler!(
         JsonBody(request): JsonBody<TailorRequest>,
     ) -> Result<Response, ApiError> {
         let (cv, job) = cv_and_job(&app, request.cv_id, request.job_id).await?;
-        let text = tailor::tailor(
-            &cv.sections,
-            &format!("{} {}", job.title, job.description),
-            &job.skills,
-        );
+        let text = cpu_bound(move || {
+            tailor::tailor(
+                &cv.sections,
+                &format!("{} {}", job.title, job.description),
+                &job.skills,
+            )
+        })
+        .await?;
         usage::record(&app.database, &account, Feature::Tailor).await;
         Ok(Json(serde_json::json!({ "text": text })).into_response())
     }
