@@ -14,12 +14,12 @@ async fn every_family_of_the_demo_exists_from_start_and_none_conflicts() {
         "{:?}",
         metricate::problems()
     );
-    // 36 families: those the annotations and macros declare (the server's
+    // 37 families: those the annotations and macros declare (the server's
     // connection families among them), the HTTP layer's, the pool's,
     // build_info and the process metrics.
     assert_eq!(
         catalog.families().len(),
-        36,
+        37,
         "{:?}",
         catalog
             .families()

@@ -104,9 +104,13 @@ handler!(
 
 handler!(
     "get_cv",
-    /// A stored CV.
-    pub(super) async fn get(State(app): State<Arc<App>>, Id(id): Id) -> Result<Response, ApiError> {
-        let cv = db::cvs::get(&app.database, id)
+    /// A stored CV of the account asking: another account's is a 404.
+    pub(super) async fn get(
+        State(app): State<Arc<App>>,
+        Account(account): Account,
+        Id(id): Id,
+    ) -> Result<Response, ApiError> {
+        let cv = db::cvs::get(&app.database, &account, id)
             .await?
             .ok_or_else(|| ApiError::NotFound(format!("no CV {id}")))?;
         Ok(Json(serde_json::json!({

@@ -27,8 +27,14 @@ pub(super) struct TailorRequest {
     job_id: i64,
 }
 
-async fn cv_and_job(app: &App, cv_id: i64, job_id: i64) -> Result<(StoredCv, Job), ApiError> {
-    let cv = db::cvs::get(&app.database, cv_id)
+/// The CV `cv_id` of `account` (another account's is a 404) and the job.
+async fn cv_and_job(
+    app: &App,
+    account: &str,
+    cv_id: i64,
+    job_id: i64,
+) -> Result<(StoredCv, Job), ApiError> {
+    let cv = db::cvs::get(&app.database, account, cv_id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no CV {cv_id}")))?;
     let job = db::jobs::get(&app.database, job_id)
@@ -51,7 +57,7 @@ handler!(
                 request.model.chars().take(32).collect::<String>()
             ))
         })?;
-        let (cv, job) = cv_and_job(&app, request.cv_id, request.job_id).await?;
+        let (cv, job) = cv_and_job(&app, &account, request.cv_id, request.job_id).await?;
         let corpus = app
             .corpus
             .read()
@@ -92,7 +98,7 @@ handler!(
         Account(account): Account,
         JsonBody(request): JsonBody<TailorRequest>,
     ) -> Result<Response, ApiError> {
-        let (cv, job) = cv_and_job(&app, request.cv_id, request.job_id).await?;
+        let (cv, job) = cv_and_job(&app, &account, request.cv_id, request.job_id).await?;
         let text = cpu_bound(move || {
             tailor::tailor(
                 &cv.sections,

@@ -162,6 +162,9 @@ const MIGRATIONS: &[&str] = &[
         id INTEGER PRIMARY KEY,
         checked_at INTEGER NOT NULL
     );",
+    // What a replay under a known id is compared with: another body is a
+    // conflict, not a duplicate.
+    "ALTER TABLE webhook_events ADD COLUMN body_sha256 TEXT;",
 ];
 
 /// The free space `/ready` asks for on the database's file system: room for
