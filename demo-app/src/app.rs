@@ -170,6 +170,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), StartError> {
         admin_token: secrets.admin_token.clone(),
         webhook_secret: secrets.webhook_secret.clone().into_bytes(),
         scanning: tokio::sync::Mutex::new(()),
+        parse_timeout: args.parse_timeout,
     });
     scan::rebuild_corpus(&database, &app.corpus).await?;
     let body_timeout = args.body_timeout;

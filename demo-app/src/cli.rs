@@ -78,6 +78,10 @@ pub struct ServeArgs {
     /// after it.
     #[arg(long, env = "DEMO_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
     pub header_timeout: Duration,
+    /// How long reading one CV may take; the parse stops itself then, and
+    /// the upload is a 422.
+    #[arg(long, env = "DEMO_PARSE_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
+    pub parse_timeout: Duration,
     /// Connections open at once; more are closed as soon as accepted. Keep it
     /// under the file descriptor limit, less what the database and the feed
     /// client use.

@@ -330,3 +330,57 @@ fn health_answers_at_once_while_heavy_matches_run() {
     );
     assert!(health < Duration::from_secs(1), "/health took {health:?}");
 }
+
+/// The CPU time `pid` has used, in clock ticks (utime + stime).
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("its stat");
+    // The fields after the command name, which is in parentheses.
+    let rest = &stat[stat.rfind(')').expect("a command name") + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime")
+}
+
+#[test]
+fn a_parse_past_its_deadline_is_422_counted_as_a_timeout_and_stops() {
+    let dir = data_dir("parse-deadline");
+    let demo = Demo::start(dir.path(), &["--parse-timeout", "10ms"]);
+    // 30 000 objects: far more than 10 ms to read.
+    let mut objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>".to_vec(),
+        stream("", TEXT),
+    ];
+    for index in 5..30_005 {
+        objects.push(format!("[{index} {index}]").into_bytes());
+    }
+    let many = pdf(&objects);
+    let before = demo.scrape();
+    let answer = upload(&demo, "application/pdf", &many);
+    let answered = cpu_ticks(demo.pid());
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    assert!(answer.body.contains("took too long"), "{}", answer.body);
+    // Nothing keeps reading it: the process is idle after the answer.
+    std::thread::sleep(Duration::from_secs(1));
+    let idle = cpu_ticks(demo.pid()) - answered;
+    eprintln!("CPU after the answer: {idle} ticks in 1 s");
+    assert!(
+        idle < 30,
+        "{idle} clock ticks of CPU in the second after the answer"
+    );
+    let after = demo.scrape();
+    let pdf_series = |name: &str, extra: &[(&str, &str)]| {
+        let mut labels = vec![("format", "pdf")];
+        labels.extend_from_slice(extra);
+        delta(&before, &after, name, &labels)
+    };
+    assert_eq!(
+        pdf_series("cv_parse_errors_total", &[("error_type", "timeout")]),
+        1.0
+    );
+    assert_eq!(
+        pdf_series("cv_parse_errors_total", &[("error_type", "unreadable")]),
+        0.0
+    );
+    assert_up(&demo);
+}

@@ -80,7 +80,7 @@ handler!(
         let bytes = read_cv(body, declared).await?;
         // The parse stops itself at the deadline (it is not left running
         // detached), the wait for a CPU permit included.
-        let deadline = Instant::now() + cv::PARSE_TIMEOUT;
+        let deadline = Instant::now() + app.parse_timeout;
         let parsed = cpu_bound(move || cv::parse_cv(format, &bytes, deadline))
             .await?
             .map_err(|error| match error {

@@ -50,6 +50,8 @@ pub struct App {
     pub webhook_secret: Vec<u8>,
     /// Held while a scan runs: one at a time.
     pub scanning: tokio::sync::Mutex<()>,
+    /// How long reading one CV may take (`--parse-timeout`).
+    pub parse_timeout: std::time::Duration,
 }
 
 /// The routes, as `"METHOD /template"`: the router serves them and the HTTP
