@@ -82,9 +82,11 @@ pub struct ServeArgs {
     /// the upload is a 422.
     #[arg(long, env = "DEMO_PARSE_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
     pub parse_timeout: Duration,
-    /// Connections open at once; more are closed as soon as accepted. Keep it
-    /// under the file descriptor limit, less what the database and the feed
-    /// client use.
+    /// Connections open at once (at most 1 048 576). At the cap, the
+    /// connection idle the longest is closed to make room for a new one; the
+    /// new one is refused only when every connection is serving a request.
+    /// Keep it under the file descriptor limit, less what the database and
+    /// the feed client use.
     #[arg(long, env = "DEMO_MAX_CONNECTIONS", default_value_t = 512)]
     pub max_connections: usize,
     /// Database connections in the pool.

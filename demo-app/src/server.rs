@@ -27,7 +27,8 @@ const MAX_HEAD_BYTES: usize = 64 * 1024;
 /// The connection limits: `--max-connections` and `--header-timeout`.
 #[derive(Clone, Copy, Debug)]
 pub struct ConnectionLimits {
-    /// Connections open at once; more are closed as soon as accepted.
+    /// Connections open at once; at the cap the one idle the longest makes
+    /// room for a new one.
     pub max_connections: usize,
     /// How long a connection may take to send a request's head: its first, or
     /// the next on a kept-alive connection (then it is the idle timeout).
@@ -177,7 +178,9 @@ pub async fn serve(
     limits: ConnectionLimits,
     shutdown: impl Future<Output = ()>,
 ) {
-    let max = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS);
+    // At most 2^20: far over any descriptor limit, and a count that the
+    // shutdown's wait for every permit can take at once.
+    let max = limits.max_connections.clamp(1, 1 << 20);
     let permits = Arc::new(Semaphore::new(max));
     let registry = Arc::new(Registry::default());
     let (stop, stopping) = tokio::sync::watch::channel(false);
@@ -276,7 +279,7 @@ pub async fn serve(
     drop(listener);
     let _ = stop.send(true);
     // Every connection returns its permit when it ends.
-    let all = u32::try_from(max).unwrap_or(u32::MAX);
+    let all = u32::try_from(max).unwrap_or(1 << 20);
     if tokio::time::timeout(SHUTDOWN_GRACE, permits.acquire_many(all))
         .await
         .is_err()
