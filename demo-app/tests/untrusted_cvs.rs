@@ -229,8 +229,16 @@ fn pdf_decompression_bombs_are_422_at_once_and_memory_stays_bounded() {
         ),
         4.0
     );
-    // Nothing keeps parsing after the answer: the in-flight gauge of the
-    // blocking work is the parse histogram's count, which moved by 4 and stays.
+    // Each parse was observed once, as an error: none was left running.
+    assert_eq!(
+        delta(
+            &before,
+            &after,
+            "cv_parse_duration_seconds_count",
+            &[("format", "pdf")]
+        ),
+        4.0
+    );
     std::thread::sleep(Duration::from_millis(500));
     assert!(demo.rss_bytes() < 256 << 20);
 }
