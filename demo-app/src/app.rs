@@ -9,6 +9,7 @@ use crate::fixtures;
 use crate::matching::Corpus;
 use crate::scan::{self, FeedClient};
 use crate::secrets::{self, Origin, Secrets};
+use crate::server::{self, ConnectionLimits};
 use crate::webhooks::Plan;
 use axum::Router;
 use std::net::SocketAddr;
@@ -169,12 +170,15 @@ pub async fn serve(args: ServeArgs) -> Result<(), StartError> {
         admin_token: secrets.admin_token.clone(),
         webhook_secret: secrets.webhook_secret.clone().into_bytes(),
         scanning: tokio::sync::Mutex::new(()),
+        parse_timeout: args.parse_timeout,
     });
     scan::rebuild_corpus(&database, &app.corpus).await?;
+    let body_timeout = args.body_timeout;
     let router = api::router(Arc::clone(&app))
-        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
-            args.body_timeout,
-        ))
+        // One deadline for the whole body (not reset by each chunk): 408.
+        .layer(axum::middleware::map_request(move |request| async move {
+            api::body::with_deadline(request, body_timeout)
+        }))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
@@ -195,12 +199,11 @@ pub async fn serve(args: ServeArgs) -> Result<(), StartError> {
     );
     let scans = schedule_scans(Arc::clone(&app), args.scan_every);
 
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    let limits = ConnectionLimits {
+        max_connections: args.max_connections,
+        header_timeout: args.header_timeout,
+    };
+    server::serve(listener, router, limits, shutdown_signal()).await;
     tracing::info!("shutting down: in-flight requests finished");
     scans.abort();
     database.close().await;
@@ -232,19 +235,19 @@ fn print_banner(
     );
     println!("             curl -s {base}/metrics | grep cv_parse");
     println!();
-    let note = |origin: Origin| match origin {
-        Origin::Given => "",
-        Origin::Kept => " (dev, kept in the data directory)",
+    // A secret given by flag or environment is never printed: only the dev
+    // secrets this service generated, and said to be such.
+    let shown = |secret: &str, origin: Origin| match origin {
+        Origin::Given => "(given by flag or environment, not shown)".to_owned(),
+        Origin::Kept => format!("{secret} (dev, generated and kept in the data directory)"),
     };
     println!(
-        "  admin token     {}{}",
-        secrets.admin_token,
-        note(token_origin)
+        "  admin token     {}",
+        shown(&secrets.admin_token, token_origin)
     );
     println!(
-        "  webhook secret  {}{}",
-        secrets.webhook_secret,
-        note(secret_origin)
+        "  webhook secret  {}",
+        shown(&secrets.webhook_secret, secret_origin)
     );
     println!();
     println!("  load:      cargo run -p demo-app --release -- load --target {base}");

@@ -69,9 +69,26 @@ pub struct ServeArgs {
     /// How durable a commit is: `full` (fsync on every commit) or `normal`.
     #[arg(long, env = "DEMO_DURABILITY", value_enum, default_value = "full")]
     pub durability: Durability,
-    /// How long a request body may take to arrive before a 408.
+    /// How long a whole request body may take to arrive (one deadline from
+    /// its head, not reset by each chunk) before a 408.
     #[arg(long, env = "DEMO_BODY_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
     pub body_timeout: Duration,
+    /// How long a connection may take to send a request head, its first or
+    /// the next one kept alive: slowloris and idle connections are closed
+    /// after it.
+    #[arg(long, env = "DEMO_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub header_timeout: Duration,
+    /// How long reading one CV may take; the parse stops itself then, and
+    /// the upload is a 422.
+    #[arg(long, env = "DEMO_PARSE_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
+    pub parse_timeout: Duration,
+    /// Connections open at once (at most 1 048 576). At the cap, the
+    /// connection idle the longest is closed to make room for a new one; the
+    /// new one is refused only when every connection is serving a request.
+    /// Keep it under the file descriptor limit, less what the database and
+    /// the feed client use.
+    #[arg(long, env = "DEMO_MAX_CONNECTIONS", default_value_t = 512)]
+    pub max_connections: usize,
     /// Database connections in the pool.
     #[arg(long, env = "DEMO_CONNECTIONS", default_value_t = 8)]
     pub connections: u32,

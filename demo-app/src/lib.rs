@@ -21,6 +21,7 @@ pub mod load;
 pub mod matching;
 pub mod scan;
 pub mod secrets;
+pub mod server;
 pub mod tailor;
 pub mod trace;
 pub mod usage;

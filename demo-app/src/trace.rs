@@ -22,6 +22,20 @@ pub fn current() -> Option<TraceId> {
     TRACE.try_with(|trace| *trace).ok()
 }
 
+/// Runs `work` in `trace` (and `span`): for work moved to another thread, so
+/// that its logs and exemplars still name the request's trace.
+pub(crate) fn within<T>(
+    trace: Option<TraceId>,
+    span: tracing::Span,
+    work: impl FnOnce() -> T,
+) -> T {
+    let _entered = span.enter();
+    match trace {
+        Some(trace) => TRACE.sync_scope(trace, work),
+        None => work(),
+    }
+}
+
 /// 16 random bytes, never all zero.
 fn new_trace() -> TraceId {
     let mut bytes = [0u8; 16];

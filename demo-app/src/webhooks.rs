@@ -86,8 +86,12 @@ impl EventType {
 pub enum WebhookOutcome {
     /// Its change was made.
     Applied,
-    /// Its id was processed before: nothing changed.
+    /// Its id was processed before, with the same body: nothing changed.
     Duplicate,
+    /// Its id was processed before with another body: nothing changed, and
+    /// answered `duplicate` as well; counted apart, since a provider never
+    /// sends two bodies under one id (a replay tampered with, or a bug).
+    Conflict,
     /// An event type that changes nothing: stored.
     Ignored,
     /// Its signature was missing, stale or wrong: nothing stored.
@@ -95,9 +99,12 @@ pub enum WebhookOutcome {
 }
 
 impl WebhookOutcome {
-    /// The status the API answers with.
+    /// The status the API answers with (a conflict is answered `duplicate`).
     pub fn name(self) -> &'static str {
-        self.label_value()
+        match self {
+            WebhookOutcome::Conflict => WebhookOutcome::Duplicate.label_value(),
+            outcome => outcome.label_value(),
+        }
     }
 }
 
@@ -120,9 +127,9 @@ pub enum SignatureError {
 
 /// The MAC of `"<timestamp>.<body>"` under `secret`. HMAC takes keys of any
 /// length, so `None` is never the answer in practice.
-fn mac(secret: &[u8], timestamp: i64, body: &[u8]) -> Option<Hmac<Sha256>> {
+fn mac(secret: &[u8], timestamp: &[u8], body: &[u8]) -> Option<Hmac<Sha256>> {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).ok()?;
-    mac.update(timestamp.to_string().as_bytes());
+    mac.update(timestamp);
     mac.update(b".");
     mac.update(body);
     Some(mac)
@@ -130,7 +137,7 @@ fn mac(secret: &[u8], timestamp: i64, body: &[u8]) -> Option<Hmac<Sha256>> {
 
 /// `sha256=<hex>` of `"<timestamp>.<body>"` under `secret`.
 pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
-    let digest = mac(secret, timestamp, body)
+    let digest = mac(secret, timestamp.to_string().as_bytes(), body)
         .map(|mac| hex::encode(mac.finalize().into_bytes()))
         .unwrap_or_default();
     format!("sha256={digest}")
@@ -147,10 +154,17 @@ pub fn verify(
     let (Some(timestamp), Some(signature)) = (timestamp, signature) else {
         return Err(SignatureError::Missing);
     };
-    let timestamp: i64 = timestamp
-        .trim()
-        .parse()
-        .map_err(|_| SignatureError::Malformed)?;
+    // The timestamp header is signed exactly as sent: only digits, nothing
+    // around them (`+<ts>`, ` <ts> ` are malformed; `00<ts>` is another
+    // string than `<ts>`, so a signature over `<ts>` does not match it).
+    if timestamp.is_empty()
+        || timestamp.len() > 18
+        || !timestamp.bytes().all(|byte| byte.is_ascii_digit())
+    {
+        return Err(SignatureError::Malformed);
+    }
+    let signed = timestamp.as_bytes();
+    let timestamp: i64 = timestamp.parse().map_err(|_| SignatureError::Malformed)?;
     let digest = signature
         .trim()
         .strip_prefix("sha256=")
@@ -160,7 +174,7 @@ pub fn verify(
         return Err(SignatureError::Stale);
     }
     // `verify_slice` compares in constant time.
-    mac(secret, timestamp, body)
+    mac(secret, signed, body)
         .ok_or(SignatureError::Forged)?
         .verify_slice(&digest)
         .map_err(|_| SignatureError::Forged)
@@ -293,6 +307,23 @@ mod tests {
             verify(secret, Some("1000"), Some(&signature), tampered, 1_100),
             Err(SignatureError::Forged)
         );
+        // The timestamp is signed as sent: the same number written otherwise
+        // does not verify against a signature over "1000".
+        for (sent, error) in [
+            ("+1000", SignatureError::Malformed),
+            (" 1000 ", SignatureError::Malformed),
+            ("1000 ", SignatureError::Malformed),
+            ("-1000", SignatureError::Malformed),
+            ("1e3", SignatureError::Malformed),
+            ("01000", SignatureError::Forged),
+            ("001000", SignatureError::Forged),
+        ] {
+            assert_eq!(
+                verify(secret, Some(sent), Some(&signature), body, 1_100),
+                Err(error),
+                "{sent:?}"
+            );
+        }
     }
 
     #[test]

@@ -779,14 +779,15 @@ fn the_scrape_passes_promtool_has_every_family_at_start_and_names_no_person() {
     let demo = Demo::start(dir.path(), &[]);
     let at_start = demo.scrape();
     // Every family of the service, with its series at 0 before any request.
-    let families: [(&str, usize); 21] = [
+    let families: [(&str, usize); 24] = [
         ("cv_parse_duration_seconds_count", 4),
-        ("cv_parse_errors_total", 4 * 5),
+        ("cv_parse_errors_total", 4 * 7),
         ("feature_usage_total", 4 * 3),
         ("ai_match_duration_seconds_count", 2),
         ("ai_match_tokens_total", 2),
         ("ai_match_cost_dollars_total", 2),
-        ("paypal_webhooks_total", 6 * 4),
+        ("paypal_webhooks_total", 6 * 5),
+        ("paypal_webhook_rejections_total", 4),
         ("scan_duration_seconds_count", 1),
         ("iam_scan_runs_total", 4),
         ("iam_last_successful_scan_timestamp_seconds", 1),
@@ -799,7 +800,9 @@ fn the_scrape_passes_promtool_has_every_family_at_start_and_names_no_person() {
         ("db_operations_total", 8 * 4),
         ("db_connections_active", 1),
         ("db_connections_idle", 1),
-        ("http_request_duration_seconds_count", 10),
+        ("http_request_duration_seconds_count", 11),
+        ("http_connections_closed_total", 9),
+        ("http_connections_open", 1),
         ("process_cpu_seconds_total", 1),
         ("build_info", 1),
     ];

@@ -2,7 +2,7 @@
 //! the webhook verification and payload handling. Whatever the bytes, an
 //! answer (a parse or an error), never a panic, and in bounded time.
 
-use demo_app::cv::{fixtures, parse_cv, CvError, CvFormat, MAX_CV_BYTES};
+use demo_app::cv::{fixtures, parse, CvError, CvFormat, MAX_CV_BYTES};
 use demo_app::webhooks::{sign, verify, Payload, MAX_AGE_SECONDS};
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -36,7 +36,7 @@ fn config() -> ProptestConfig {
 /// Parses, timing it; a parse is bounded (a hang, not slowness, fails this).
 fn timed_parse(format: CvFormat, body: &[u8]) -> Result<(), CvError> {
     let started = Instant::now();
-    let parsed = parse_cv(format, body);
+    let parsed = parse(format, body);
     let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     SLOWEST_PARSE_MICROS.fetch_max(micros, Ordering::Relaxed);
     assert!(
@@ -87,7 +87,7 @@ proptest! {
     #[test]
     fn text_uploads_keep_their_words(words in vec("[A-Za-z]{1,12}", 1..60)) {
         let text = words.join(" ");
-        let parsed = parse_cv(CvFormat::PlainText, text.as_bytes()).map_err(|error| TestCaseError::fail(error.to_string()))?;
+        let parsed = parse(CvFormat::PlainText, text.as_bytes()).map_err(|error| TestCaseError::fail(error.to_string()))?;
         for word in &words {
             prop_assert!(parsed.text.contains(word.as_str()));
         }

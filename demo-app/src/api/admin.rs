@@ -1,9 +1,10 @@
-//! `GET /health` and `POST /admin/run-scan`.
+//! `GET /health`, `GET /ready` and `POST /admin/run-scan`.
 
 use super::{constant_time_eq, handler, ApiError, App};
+use crate::db::Writable;
 use crate::scan::{self, ScanError};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use std::sync::Arc;
@@ -21,6 +22,30 @@ handler!(
             )
                 .into_response())
         }
+    }
+);
+
+handler!(
+    "ready",
+    /// 200 when the database takes writes (room on its disk for the largest,
+    /// and a probe write went through); 503 with `Retry-After` and the reason
+    /// otherwise. `/health` says the process is alive; this, whether to send
+    /// it writes.
+    pub(super) async fn ready(State(app): State<Arc<App>>) -> Result<Response, ApiError> {
+        let status = match app.database.writable().await {
+            Writable::Yes => {
+                return Ok(Json(serde_json::json!({ "status": "ready" })).into_response())
+            }
+            Writable::DiskFull => "disk_full",
+            Writable::Busy => "busy",
+            Writable::Down => "unavailable",
+        };
+        Ok((
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "5")],
+            Json(serde_json::json!({ "status": status, "database": "unwritable" })),
+        )
+            .into_response())
     }
 );
 

@@ -1,7 +1,7 @@
 //! `POST /api/cvs` and `GET /api/cvs/{id}`.
 
 use super::extract::{Account, Id};
-use super::{handler, ApiError, App};
+use super::{cpu_bound, handler, ApiError, App};
 use crate::cv::{self, CvError, CvFormat, MAX_CV_BYTES};
 use crate::db;
 use crate::usage::{self, Feature};
@@ -11,7 +11,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::Instant;
 
 /// How much of a body over [`MAX_CV_BYTES`] is read (and dropped) so that its
 /// client, still sending, gets the 413 rather than a reset connection. A body
@@ -33,7 +33,7 @@ async fn read_cv(body: Body, declared: Option<usize>) -> Result<Vec<u8>, ApiErro
     let mut received = 0usize;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|error| {
-            if error.into_inner().is::<tower_http::timeout::TimeoutError>() {
+            if super::body::timed_out(&*error.into_inner()) {
                 ApiError::Timeout
             } else {
                 ApiError::BadRequest("the body could not be read".to_owned())
@@ -54,10 +54,6 @@ async fn read_cv(body: Body, declared: Option<usize>) -> Result<Vec<u8>, ApiErro
     }
     Ok(bytes)
 }
-
-/// How long parsing one CV may take: a crafted document gets an error, not a
-/// worker held.
-const PARSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 handler!(
     "upload_cv",
@@ -82,20 +78,19 @@ handler!(
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.parse::<usize>().ok());
         let bytes = read_cv(body, declared).await?;
-        let parsed = tokio::time::timeout(
-            PARSE_TIMEOUT,
-            tokio::task::spawn_blocking(move || cv::parse_cv(format, &bytes)),
-        )
-        .await
-        .map_err(|_| ApiError::Unprocessable("the CV took too long to read".to_owned()))?
-        .map_err(|_| ApiError::Unprocessable("the CV could not be read".to_owned()))?
-        .map_err(|error| match error {
-            CvError::Empty => ApiError::BadRequest(error.to_string()),
-            CvError::TooLarge { .. } => too_large(),
-            CvError::Unreadable { .. } | CvError::NoText => {
-                ApiError::Unprocessable(error.to_string())
-            }
-        })?;
+        // The parse stops itself at the deadline (it is not left running
+        // detached), the wait for a CPU permit included.
+        let deadline = Instant::now() + app.parse_timeout;
+        let parsed = cpu_bound(move || cv::parse_cv(format, &bytes, deadline))
+            .await?
+            .map_err(|error| match error {
+                CvError::Empty => ApiError::BadRequest(error.to_string()),
+                CvError::TooLarge { .. } => too_large(),
+                CvError::Unreadable { .. }
+                | CvError::NoText
+                | CvError::TextTooLong
+                | CvError::Timeout => ApiError::Unprocessable(error.to_string()),
+            })?;
         let id = db::cvs::insert(&app.database, &account, &parsed).await?;
         usage::record(&app.database, &account, Feature::CvUpload).await;
         let body = serde_json::json!({
@@ -109,9 +104,13 @@ handler!(
 
 handler!(
     "get_cv",
-    /// A stored CV.
-    pub(super) async fn get(State(app): State<Arc<App>>, Id(id): Id) -> Result<Response, ApiError> {
-        let cv = db::cvs::get(&app.database, id)
+    /// A stored CV of the account asking: another account's is a 404.
+    pub(super) async fn get(
+        State(app): State<Arc<App>>,
+        Account(account): Account,
+        Id(id): Id,
+    ) -> Result<Response, ApiError> {
+        let cv = db::cvs::get(&app.database, &account, id)
             .await?
             .ok_or_else(|| ApiError::NotFound(format!("no CV {id}")))?;
         Ok(Json(serde_json::json!({

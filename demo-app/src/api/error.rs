@@ -69,6 +69,9 @@ impl From<DbError> for ApiError {
             DbError::Busy => {
                 ApiError::Unavailable("the database is busy: retry shortly".to_owned())
             }
+            DbError::Full => ApiError::Unavailable(
+                "the disk is full: nothing was stored, retry later".to_owned(),
+            ),
             DbError::Other(error) => {
                 tracing::error!(%error, "database error");
                 ApiError::Internal

@@ -56,10 +56,10 @@ fn over_limit(error: &(dyn std::error::Error + 'static)) -> bool {
 
 /// A body that could not be read: too long, too slow, or cut off.
 fn body_error(error: &BytesRejection) -> ApiError {
-    if error.status() == StatusCode::PAYLOAD_TOO_LARGE || over_limit(error) {
-        ApiError::PayloadTooLarge(format!("a body is at most {MAX_BODY_BYTES} bytes"))
-    } else if error.status() == StatusCode::REQUEST_TIMEOUT {
+    if super::body::timed_out(error) || error.status() == StatusCode::REQUEST_TIMEOUT {
         ApiError::Timeout
+    } else if error.status() == StatusCode::PAYLOAD_TOO_LARGE || over_limit(error) {
+        ApiError::PayloadTooLarge(format!("a body is at most {MAX_BODY_BYTES} bytes"))
     } else {
         ApiError::BadRequest(error.body_text())
     }

@@ -10,6 +10,36 @@ use axum::Json;
 use serde::Deserialize;
 use std::sync::Arc;
 
+/// The longest `q`, in characters: a search is a few words. (SQLite refuses
+/// LIKE patterns over 50 000 bytes; far less is plenty.)
+pub(super) const MAX_QUERY_CHARS: usize = 200;
+/// The longest `source`, in characters.
+pub(super) const MAX_SOURCE_CHARS: usize = 64;
+/// The largest `offset`.
+pub(super) const MAX_OFFSET: i64 = 100_000;
+
+/// Every query parameter within its bounds, or a 422 naming the first that is
+/// not: no query string reaches the database unbounded.
+fn check(filter: &Filter) -> Result<(), ApiError> {
+    let too_long = |name: &str, value: Option<&str>, max: usize| match value {
+        Some(value) if value.chars().count() > max => Err(ApiError::Unprocessable(format!(
+            "{name} is at most {max} characters"
+        ))),
+        _ => Ok(()),
+    };
+    too_long("q", filter.q.as_deref(), MAX_QUERY_CHARS)?;
+    too_long("source", filter.source.as_deref(), MAX_SOURCE_CHARS)?;
+    // `limit` is bounded by clamping it to 1..=100, as it always was.
+    if let Some(offset) = filter.offset {
+        if !(0..=MAX_OFFSET).contains(&offset) {
+            return Err(ApiError::Unprocessable(format!(
+                "offset is from 0 to {MAX_OFFSET}"
+            )));
+        }
+    }
+    Ok(())
+}
+
 handler!(
     "search_jobs",
     /// The jobs a filter selects: status, words (matched literally), source,
@@ -19,6 +49,7 @@ handler!(
         Account(account): Account,
         QueryParams(filter): QueryParams<Filter>,
     ) -> Result<Response, ApiError> {
+        check(&filter)?;
         let (jobs, total) = db::jobs::search(&app.database, &filter).await?;
         usage::record(&app.database, &account, Feature::JobSearch).await;
         Ok(Json(serde_json::json!({ "jobs": jobs, "total": total })).into_response())

@@ -1,7 +1,7 @@
 //! `POST /api/match` and `POST /api/tailor`.
 
 use super::extract::{Account, JsonBody};
-use super::{handler, ApiError, App};
+use super::{cpu_bound, handler, ApiError, App};
 use crate::db::{self, cvs::StoredCv, jobs::Job};
 use crate::matching::{self, JobText, Model};
 use crate::tailor;
@@ -27,8 +27,14 @@ pub(super) struct TailorRequest {
     job_id: i64,
 }
 
-async fn cv_and_job(app: &App, cv_id: i64, job_id: i64) -> Result<(StoredCv, Job), ApiError> {
-    let cv = db::cvs::get(&app.database, cv_id)
+/// The CV `cv_id` of `account` (another account's is a 404) and the job.
+async fn cv_and_job(
+    app: &App,
+    account: &str,
+    cv_id: i64,
+    job_id: i64,
+) -> Result<(StoredCv, Job), ApiError> {
+    let cv = db::cvs::get(&app.database, account, cv_id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no CV {cv_id}")))?;
     let job = db::jobs::get(&app.database, job_id)
@@ -51,23 +57,27 @@ handler!(
                 request.model.chars().take(32).collect::<String>()
             ))
         })?;
-        let (cv, job) = cv_and_job(&app, request.cv_id, request.job_id).await?;
+        let (cv, job) = cv_and_job(&app, &account, request.cv_id, request.job_id).await?;
         let corpus = app
             .corpus
             .read()
             .map(|corpus| Arc::clone(&corpus))
             .unwrap_or_default();
-        let job_text = format!("{} {}", job.title, job.description);
-        let cv_skills = cv.sections.skill_list();
-        let job_text = JobText {
-            text: &job_text,
-            skills: &job.skills,
-        };
-        // Timed around the call alone: the logged duration is the one its
-        // histogram observes, and the exemplar carries.
-        let started = std::time::Instant::now();
-        let found = matching::match_cv(model, &cv.text, &cv_skills, &job_text, &corpus);
-        let elapsed = started.elapsed();
+        // Off the async workers: a match on a large CV is CPU-bound.
+        let (found, elapsed) = cpu_bound(move || {
+            let job_text = format!("{} {}", job.title, job.description);
+            let cv_skills = cv.sections.skill_list();
+            let job_text = JobText {
+                text: &job_text,
+                skills: &job.skills,
+            };
+            // Timed around the call alone: the logged duration is the one its
+            // histogram observes, and the exemplar carries.
+            let started = std::time::Instant::now();
+            let found = matching::match_cv(model, &cv.text, &cv_skills, &job_text, &corpus);
+            (found, started.elapsed())
+        })
+        .await?;
         tracing::info!(
             model = found.model,
             score = found.score,
@@ -88,12 +98,15 @@ handler!(
         Account(account): Account,
         JsonBody(request): JsonBody<TailorRequest>,
     ) -> Result<Response, ApiError> {
-        let (cv, job) = cv_and_job(&app, request.cv_id, request.job_id).await?;
-        let text = tailor::tailor(
-            &cv.sections,
-            &format!("{} {}", job.title, job.description),
-            &job.skills,
-        );
+        let (cv, job) = cv_and_job(&app, &account, request.cv_id, request.job_id).await?;
+        let text = cpu_bound(move || {
+            tailor::tailor(
+                &cv.sections,
+                &format!("{} {}", job.title, job.description),
+                &job.skills,
+            )
+        })
+        .await?;
         usage::record(&app.database, &account, Feature::Tailor).await;
         Ok(Json(serde_json::json!({ "text": text })).into_response())
     }

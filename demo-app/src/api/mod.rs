@@ -2,6 +2,7 @@
 //! 4xx (503 when the database is busy), never a 500 on bad input.
 
 mod admin;
+pub mod body;
 mod cvs;
 mod error;
 mod extract;
@@ -49,12 +50,15 @@ pub struct App {
     pub webhook_secret: Vec<u8>,
     /// Held while a scan runs: one at a time.
     pub scanning: tokio::sync::Mutex<()>,
+    /// How long reading one CV may take (`--parse-timeout`).
+    pub parse_timeout: std::time::Duration,
 }
 
 /// The routes, as `"METHOD /template"`: the router serves them and the HTTP
 /// metrics layer has their series at 0 from start.
-pub const ROUTES: [&str; 10] = [
+pub const ROUTES: [&str; 11] = [
     "GET /health",
+    "GET /ready",
     "POST /api/cvs",
     "GET /api/cvs/{id}",
     "GET /api/jobs",
@@ -70,6 +74,7 @@ pub const ROUTES: [&str; 10] = [
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/health", get(admin::health))
+        .route("/ready", get(admin::ready))
         .route("/api/cvs", post(cvs::upload))
         .route("/api/cvs/{id}", get(cvs::get))
         .route("/api/jobs", get(jobs::search))
@@ -84,6 +89,30 @@ pub fn router(app: Arc<App>) -> Router {
             extract::MAX_BODY_BYTES,
         ))
         .with_state(app)
+}
+
+/// CPU-heavy work (parsing, matching, tailoring) running at once: more waits
+/// for a permit, so the async workers stay free for every other request and a
+/// burst of heavy calls queues instead of oversubscribing the cores.
+static CPU_PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
+/// Runs `work` on the blocking pool, at most [`CPU_PERMITS`] at once, off the
+/// async workers.
+pub(crate) async fn cpu_bound<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let _permit = CPU_PERMITS
+        .acquire()
+        .await
+        .map_err(|_| ApiError::Unavailable("the service is stopping".to_owned()))?;
+    let trace = crate::trace::current();
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || crate::trace::within(trace, span, work))
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "blocking work failed");
+            ApiError::Internal
+        })
 }
 
 /// Compares without an early exit: the time taken does not tell how much of a

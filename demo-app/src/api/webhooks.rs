@@ -3,7 +3,7 @@
 use super::extract::RawBody;
 use super::{handler, ApiError, App};
 use crate::db;
-use crate::webhooks::{verify, EventType, Payload, WebhookOutcome};
+use crate::webhooks::{verify, EventType, Payload, SignatureError, WebhookOutcome};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -22,6 +22,19 @@ fn count(event: EventType, outcome: WebhookOutcome) {
     .inc();
     #[cfg(not(feature = "metrics"))]
     let _ = (event, outcome);
+}
+
+/// Counts a refused signature in `paypal_webhook_rejections_total{reason}`.
+fn count_rejection(reason: &SignatureError) {
+    #[cfg(feature = "metrics")]
+    metricate::counter!(
+        "paypal_webhook_rejections_total",
+        help = "Payment webhooks refused before they were read, by why: no signature, a malformed one, a stale timestamp, a forged signature.",
+        reason: &SignatureError = reason
+    )
+    .inc();
+    #[cfg(not(feature = "metrics"))]
+    let _ = reason;
 }
 
 handler!(
@@ -47,6 +60,7 @@ handler!(
                 .map(|payload| EventType::parse(&payload.event_type))
                 .unwrap_or(EventType::Unknown);
             count(claimed, WebhookOutcome::Rejected);
+            count_rejection(&error);
             return Err(ApiError::Unauthorized(error.to_string()));
         }
         let payload =
@@ -55,7 +69,7 @@ handler!(
             .change()
             .map_err(|error| ApiError::Unprocessable(error.to_string()))?;
         let outcome =
-            db::webhooks::apply(&app.database, &payload.id, event, account, &change).await?;
+            db::webhooks::apply(&app.database, &payload.id, event, account, &change, &body).await?;
         count(event, outcome);
         Ok(Json(serde_json::json!({ "status": outcome.name() })).into_response())
     }

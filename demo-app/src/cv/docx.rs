@@ -20,7 +20,7 @@ fn unreadable(reason: impl std::fmt::Display) -> CvError {
 
 /// The text of the document: `w:t` runs joined, a line per `w:p` paragraph,
 /// tabs and breaks kept.
-pub(super) fn text(body: &[u8]) -> Result<String, CvError> {
+pub(super) fn text(body: &[u8], deadline: std::time::Instant) -> Result<String, CvError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(body)).map_err(unreadable)?;
     let entry = archive
         .by_name("word/document.xml")
@@ -37,7 +37,15 @@ pub(super) fn text(body: &[u8]) -> Result<String, CvError> {
     let mut text = String::new();
     let mut in_text = false;
     let mut buffer = Vec::new();
+    let mut events = 0u32;
     loop {
+        events = events.wrapping_add(1);
+        if events % 4096 == 0 && std::time::Instant::now() >= deadline {
+            return Err(CvError::Timeout);
+        }
+        if text.len() > super::MAX_TEXT_BYTES {
+            return Err(CvError::TextTooLong);
+        }
         match reader.read_event_into(&mut buffer).map_err(unreadable)? {
             Event::Start(element) if element.local_name().as_ref() == b"t" => in_text = true,
             Event::End(element) => match element.local_name().as_ref() {

@@ -6,6 +6,7 @@ mod docx;
 mod pdf;
 mod sections;
 
+pub use pdf::MAX_INFLATED_BYTES;
 pub use sections::{Sections, SECTION_NAMES};
 
 use metricate::LabelValue;
@@ -13,6 +14,15 @@ use serde::Serialize;
 
 /// The largest CV accepted: 2 MiB.
 pub const MAX_CV_BYTES: usize = 2 * 1024 * 1024;
+
+/// The most text a CV may hold, whatever its format: 1 MiB (some 170 000
+/// words; a real CV is a few thousand). A 57 KB DOCX could otherwise expand
+/// to 16 MiB of text, stored, answered and matched on each time.
+pub const MAX_TEXT_BYTES: usize = 1024 * 1024;
+
+/// How long reading one CV may take before it is abandoned (the parse stops
+/// itself at this deadline, it is not left running).
+pub const PARSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The formats a CV is uploaded in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, LabelValue)]
@@ -84,6 +94,12 @@ pub enum CvError {
     /// A readable document without text (a scanned PDF, an empty DOCX).
     #[error("the CV has no text to read")]
     NoText,
+    /// More text than [`MAX_TEXT_BYTES`].
+    #[error("the CV has more than {MAX_TEXT_BYTES} bytes of text")]
+    TextTooLong,
+    /// Not read within [`PARSE_TIMEOUT`]: abandoned, and stopped.
+    #[error("the CV took too long to read")]
+    Timeout,
 }
 
 /// A parsed CV: its format, its text and its sections.
@@ -97,6 +113,11 @@ pub struct ParsedCv {
     pub sections: Sections,
 }
 
+/// [`parse_cv`] with a deadline [`PARSE_TIMEOUT`] from now.
+pub fn parse(format: CvFormat, body: &[u8]) -> Result<ParsedCv, CvError> {
+    parse_cv(format, body, std::time::Instant::now() + PARSE_TIMEOUT)
+}
+
 /// Parses an uploaded CV into its text and sections.
 #[cfg_attr(
     feature = "metrics",
@@ -108,7 +129,11 @@ pub struct ParsedCv {
         objective(latency = "1s", percentile = 99),
     )
 )]
-pub fn parse_cv(format: CvFormat, body: &[u8]) -> Result<ParsedCv, CvError> {
+pub fn parse_cv(
+    format: CvFormat,
+    body: &[u8],
+    deadline: std::time::Instant,
+) -> Result<ParsedCv, CvError> {
     if body.is_empty() {
         return Err(CvError::Empty);
     }
@@ -116,11 +141,16 @@ pub fn parse_cv(format: CvFormat, body: &[u8]) -> Result<ParsedCv, CvError> {
         return Err(CvError::TooLarge { size: body.len() });
     }
     let text = match format {
-        CvFormat::Pdf => pdf::text(body)?,
-        CvFormat::Docx => docx::text(body)?,
+        CvFormat::Pdf => pdf::text(body, deadline)?,
+        CvFormat::Docx => docx::text(body, deadline)?,
         CvFormat::Markdown | CvFormat::PlainText => utf8(format, body)?,
     };
-    let text = normalise(&text);
+    // Text is capped whatever the format: what is stored, answered, matched
+    // and tailored on is bounded.
+    if text.len() > MAX_TEXT_BYTES {
+        return Err(CvError::TextTooLong);
+    }
+    let text = normalise(text.strip_prefix('\u{feff}').unwrap_or(&text));
     if text.trim().is_empty() {
         return Err(CvError::NoText);
     }
@@ -190,8 +220,7 @@ mod tests {
             (CvFormat::Pdf, fixtures::pdf(CV)),
             (CvFormat::Docx, fixtures::docx(CV)),
         ] {
-            let parsed =
-                parse_cv(format, &body).unwrap_or_else(|error| panic!("{format:?}: {error}"));
+            let parsed = parse(format, &body).unwrap_or_else(|error| panic!("{format:?}: {error}"));
             assert!(
                 parsed.sections.skills.contains("Prometheus"),
                 "{format:?}: {parsed:?}"
@@ -210,28 +239,28 @@ mod tests {
     #[test]
     fn bad_input_gets_its_own_error() {
         assert!(matches!(
-            parse_cv(CvFormat::PlainText, b""),
+            parse(CvFormat::PlainText, b""),
             Err(CvError::Empty)
         ));
         let large = vec![b'a'; MAX_CV_BYTES + 1];
         assert!(matches!(
-            parse_cv(CvFormat::PlainText, &large),
+            parse(CvFormat::PlainText, &large),
             Err(CvError::TooLarge { .. })
         ));
         assert!(matches!(
-            parse_cv(CvFormat::Pdf, b"%PDF-1.4 garbage"),
+            parse(CvFormat::Pdf, b"%PDF-1.4 garbage"),
             Err(CvError::Unreadable { .. })
         ));
         assert!(matches!(
-            parse_cv(CvFormat::Docx, b"PK\x03\x04 nope"),
+            parse(CvFormat::Docx, b"PK\x03\x04 nope"),
             Err(CvError::Unreadable { .. })
         ));
         assert!(matches!(
-            parse_cv(CvFormat::PlainText, &[0xff, 0xfe, 0x00]),
+            parse(CvFormat::PlainText, &[0xff, 0xfe, 0x00]),
             Err(CvError::Unreadable { .. })
         ));
         assert!(matches!(
-            parse_cv(CvFormat::PlainText, b"   \n\n  "),
+            parse(CvFormat::PlainText, b"   \n\n  "),
             Err(CvError::NoText)
         ));
     }

@@ -49,6 +49,10 @@ pub enum DbError {
     /// Locked or out of connections: try again shortly.
     #[error("the database is busy")]
     Busy,
+    /// The disk is full (`SQLITE_FULL`): nothing was stored; retry once
+    /// space is freed.
+    #[error("the disk is full")]
+    Full,
     /// Anything else.
     #[error("database error: {0}")]
     Other(sqlx::Error),
@@ -65,8 +69,18 @@ impl From<sqlx::Error> for DbError {
             }
             _ => false,
         };
+        let full = match &error {
+            sqlx::Error::Database(database) => {
+                database.code().as_deref() == Some("13")
+                    || database.message().contains("database or disk is full")
+            }
+            sqlx::Error::Io(io) => io.raw_os_error() == Some(28),
+            _ => false,
+        };
         if busy {
             DbError::Busy
+        } else if full {
+            DbError::Full
         } else {
             DbError::Other(error)
         }
@@ -89,10 +103,26 @@ pub enum Durability {
 pub struct Database {
     /// The pool.
     pub pool: SqlitePool,
+    /// The directory of its file, when it has one.
+    dir: Option<std::path::PathBuf>,
+}
+
+/// Creates the database file readable and writable by its owner only (0600),
+/// and narrows an existing one to that: it holds every CV uploaded. SQLite
+/// gives its `-wal` and `-shm` files the same mode.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
 }
 
 /// The migrations, in order: each runs once, recorded in `schema_migrations`.
-const MIGRATIONS: &[&str] = &["CREATE TABLE accounts (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE accounts (
         id TEXT PRIMARY KEY,
         plan TEXT NOT NULL DEFAULT 'free',
         payment_status TEXT NOT NULL DEFAULT 'none',
@@ -126,7 +156,52 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE accounts (
         outcome TEXT NOT NULL,
         account_id TEXT,
         received_at INTEGER NOT NULL
-    );"];
+    );",
+    // The row `/ready` writes to prove the database takes writes.
+    "CREATE TABLE readiness (
+        id INTEGER PRIMARY KEY,
+        checked_at INTEGER NOT NULL
+    );",
+    // What a replay under a known id is compared with: another body is a
+    // conflict, not a duplicate.
+    "ALTER TABLE webhook_events ADD COLUMN body_sha256 TEXT;",
+];
+
+/// The free space `/ready` asks for on the database's file system: room for
+/// the largest write (a CV of 1 MiB of text and its sections) and the WAL
+/// growing under it.
+pub const MIN_FREE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Whether the database can take writes, as `/ready` reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Writable {
+    /// A write went through and there is room for the largest.
+    Yes,
+    /// Less than [`MIN_FREE_BYTES`] free, or a write failed for lack of space.
+    DiskFull,
+    /// Locked, or out of connections.
+    Busy,
+    /// It does not answer.
+    Down,
+}
+
+/// The bytes an unprivileged process may still write on the file system of
+/// `path` (`statvfs`), if known.
+fn free_bytes(path: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let mut stats = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `path` is a NUL-terminated string and `stats` a buffer of the
+    // right type; statvfs only writes into it, and it is read only on success.
+    let stats = unsafe {
+        if libc::statvfs(path.as_ptr(), stats.as_mut_ptr()) != 0 {
+            return None;
+        }
+        stats.assume_init()
+    };
+    #[allow(clippy::unnecessary_cast)] // the field types differ between targets
+    Some((stats.f_bavail as u64).saturating_mul(stats.f_frsize as u64))
+}
 
 impl Database {
     /// Opens (creating it if need be) `data_dir/demo.db` and migrates it.
@@ -138,6 +213,7 @@ impl Database {
         std::fs::create_dir_all(data_dir)
             .map_err(|error| DbError::Other(sqlx::Error::Io(error)))?;
         let path = data_dir.join("demo.db");
+        create_private(&path).map_err(|error| DbError::Other(sqlx::Error::Io(error)))?;
         let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -155,7 +231,10 @@ impl Database {
             .acquire_timeout(BUSY_TIMEOUT)
             .connect_with(options)
             .await?;
-        let database = Database { pool };
+        let database = Database {
+            pool,
+            dir: Some(data_dir.to_owned()),
+        };
         database.migrate().await?;
         Ok(database)
     }
@@ -169,6 +248,7 @@ impl Database {
             pool: SqlitePoolOptions::new()
                 .max_connections(1)
                 .connect_lazy_with(options),
+            dir: None,
         }
     }
 
@@ -200,6 +280,26 @@ impl Database {
     /// Whether the database answers: the health check.
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    /// Whether the database takes writes: the free space of its file system,
+    /// then a real (one-row) write: the readiness check.
+    pub async fn writable(&self) -> Writable {
+        if let Some(free) = self.dir.as_deref().and_then(free_bytes) {
+            if free < MIN_FREE_BYTES {
+                return Writable::DiskFull;
+            }
+        }
+        let probe = sqlx::query("INSERT OR REPLACE INTO readiness (id, checked_at) VALUES (1, ?)")
+            .bind(now())
+            .execute(&self.pool)
+            .await;
+        match probe.map_err(DbError::from) {
+            Ok(_) => Writable::Yes,
+            Err(DbError::Full) => Writable::DiskFull,
+            Err(DbError::Busy) => Writable::Busy,
+            Err(DbError::Other(_)) => Writable::Down,
+        }
     }
 
     /// Connections in use and idle, for `db_connections_active`/`idle`.

@@ -24,9 +24,15 @@ const HOSTILE_WORDS: &[&str] = &[
 ];
 
 /// What every worker shares: the ids that exist, the credentials, the documents.
+/// The accounts the load acts for: CVs are uploaded, read, matched and
+/// tailored by their owner.
+const ACCOUNTS: [&str; 4] = ["demo", "demo", "load-pro", "load-team"];
+
 pub(super) struct Shared {
     job_ids: Vec<i64>,
-    cv_ids: Mutex<Vec<i64>>,
+    /// CVs uploaded, with the account that owns them (and alone may read,
+    /// match and tailor them).
+    cv_ids: Mutex<Vec<(&'static str, i64)>>,
     admin_token: String,
     webhook_secret: Vec<u8>,
     /// A valid document of each format, made once.
@@ -88,10 +94,11 @@ impl Shared {
             Err(_) => Vec::new(),
         };
         let mut cv_ids = Vec::new();
-        for (format, bytes) in &documents {
+        for ((format, bytes), account) in documents.iter().zip(ACCOUNTS.iter().cycle()) {
             let uploaded = client
                 .post(format!("{target}/api/cvs"))
                 .header("content-type", format.content_type())
+                .header("x-account-id", *account)
                 .body(bytes.clone())
                 .send()
                 .await;
@@ -102,13 +109,17 @@ impl Shared {
                     .ok()
                     .and_then(|body| body["id"].as_i64())
                 {
-                    cv_ids.push(id);
+                    cv_ids.push((*account, id));
                 }
             }
         }
         Shared {
             job_ids: if job_ids.is_empty() { vec![1] } else { job_ids },
-            cv_ids: Mutex::new(if cv_ids.is_empty() { vec![1] } else { cv_ids }),
+            cv_ids: Mutex::new(if cv_ids.is_empty() {
+                vec![("demo", 1)]
+            } else {
+                cv_ids
+            }),
             admin_token: secrets.admin_token,
             webhook_secret: secrets.webhook_secret.into_bytes(),
             documents,
@@ -125,8 +136,11 @@ impl Shared {
         }
     }
 
-    fn cv_id(&self, rng: &mut Rng) -> i64 {
-        self.cv_ids.lock().map_or(1, |ids| *rng.pick(&ids))
+    /// A CV uploaded, and its owner.
+    fn cv_id(&self, rng: &mut Rng) -> (&'static str, i64) {
+        self.cv_ids
+            .lock()
+            .map_or(("demo", 1), |ids| *rng.pick(&ids))
     }
 
     /// True when a scan is due: one every [`SCAN_SPACING`] across all workers.
@@ -148,6 +162,8 @@ pub(super) struct Worker {
     target: String,
     shared: std::sync::Arc<Shared>,
     rng: Rng,
+    /// The account of the last CV upload sent, to remember the CV under.
+    uploader: &'static str,
 }
 
 impl Worker {
@@ -162,6 +178,7 @@ impl Worker {
             target,
             shared,
             rng: Rng::new(seed),
+            uploader: "demo",
         }
     }
 
@@ -191,7 +208,7 @@ impl Worker {
             .and_then(|body| body["id"].as_i64());
         if let (Some(id), Ok(mut ids)) = (id, self.shared.cv_ids.lock()) {
             if ids.len() < 10_000 {
-                ids.push(id);
+                ids.push((self.uploader, id));
             }
         }
     }
@@ -286,7 +303,10 @@ impl Worker {
     }
 
     fn upload_cv(&mut self) -> RequestBuilder {
-        let request = self.request(Method::POST, "/api/cvs");
+        self.uploader = *self.rng.pick(&ACCOUNTS);
+        let request = self
+            .request(Method::POST, "/api/cvs")
+            .header("x-account-id", self.uploader);
         let roll = if self.shared.only_valid {
             99
         } else {
@@ -323,12 +343,10 @@ impl Worker {
     }
 
     fn get_cv(&mut self) -> RequestBuilder {
-        let id = if self.bad(20) {
-            9_000_000
-        } else {
-            self.shared.cv_id(&mut self.rng)
-        };
+        let (account, id) = self.shared.cv_id(&mut self.rng);
+        let id = if self.bad(20) { 9_000_000 } else { id };
         self.request(Method::GET, &format!("/api/cvs/{id}"))
+            .header("x-account-id", account)
     }
 
     fn match_cv(&mut self) -> RequestBuilder {
@@ -344,16 +362,16 @@ impl Worker {
                 .header("content-type", "application/json")
                 .body("{\"cv_id\": ");
         }
-        let (cv_id, job_id) = (self.shared.cv_id(&mut self.rng), self.job_id());
-        let account = *self.rng.pick(&["demo", "demo", "load-pro", "load-team"]);
+        let ((account, cv_id), job_id) = (self.shared.cv_id(&mut self.rng), self.job_id());
         request
             .header("x-account-id", account)
             .json(&json!({ "cv_id": cv_id, "job_id": job_id, "model": model }))
     }
 
     fn tailor(&mut self) -> RequestBuilder {
-        let (cv_id, job_id) = (self.shared.cv_id(&mut self.rng), self.job_id());
+        let ((account, cv_id), job_id) = (self.shared.cv_id(&mut self.rng), self.job_id());
         self.request(Method::POST, "/api/tailor")
+            .header("x-account-id", account)
             .json(&json!({ "cv_id": cv_id, "job_id": job_id }))
     }
 
@@ -374,8 +392,10 @@ impl Worker {
                 .ok()
                 .filter(|sent| !sent.is_empty())
                 .map(|sent| sent[self.rng.below(sent.len())].clone());
-            if let Some((timestamp, body)) = replay {
-                return self.signed_webhook(timestamp, body, None);
+            // Replayed as a provider retries: the same event, signed afresh
+            // (its first timestamp goes stale after five minutes).
+            if let Some((_, body)) = replay {
+                return self.signed_webhook(now, body, None);
             }
         }
         let number = self.shared.next_event.fetch_add(1, Ordering::Relaxed);

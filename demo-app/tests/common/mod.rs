@@ -29,6 +29,12 @@ impl Demo {
     /// Starts the service on `data_dir` with `extra` flags, waits for the
     /// address it prints and for its first scan to finish.
     pub fn start(data_dir: &Path, extra: &[&str]) -> Demo {
+        Demo::start_under(&[], data_dir, extra)
+    }
+
+    /// As [`Demo::start`], the binary run by `wrapper` (`["prlimit",
+    /// "--nofile=1024:1024", "--"]`): it must exec the binary, keeping the pid.
+    pub fn start_under(wrapper: &[&str], data_dir: &Path, extra: &[&str]) -> Demo {
         let mut args = vec!["serve", "--addr", "127.0.0.1:0"];
         if !extra.contains(&"--scan-every") {
             args.extend(["--scan-every", "1h"]);
@@ -42,7 +48,7 @@ impl Demo {
         let data = data_dir.to_str().expect("a UTF-8 path");
         args.extend(["--data-dir", data]);
         args.extend(extra);
-        let demo = Demo::spawn(&args, &data_dir.join("serve.log"));
+        let demo = Demo::spawn_under(wrapper, &args, &data_dir.join("serve.log"));
         demo.wait_until("the first scan finished", |demo| {
             let scrape = demo.scrape();
             scrape.value("iam_scan_runs_total", &[("status", "ok")])
@@ -72,8 +78,21 @@ impl Demo {
     /// Runs `demo-app args`, its log to `log`; waits for the address it
     /// prints first.
     fn spawn(args: &[&str], log: &Path) -> Demo {
+        Demo::spawn_under(&[], args, log)
+    }
+
+    fn spawn_under(wrapper: &[&str], args: &[&str], log: &Path) -> Demo {
         let log = std::fs::File::create(log).expect("a log file");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_demo-app"))
+        let binary = env!("CARGO_BIN_EXE_demo-app");
+        let mut command = match wrapper.split_first() {
+            Some((program, rest)) => {
+                let mut command = Command::new(program);
+                command.args(rest).arg(binary);
+                command
+            }
+            None => Command::new(binary),
+        };
+        let mut child = command
             .args(args)
             .env("RUST_LOG", "warn,demo_app=info")
             .stdin(Stdio::null())
@@ -209,10 +228,34 @@ impl Demo {
 
     /// Its resident memory, in bytes (Linux), or 0.
     pub fn rss_bytes(&self) -> u64 {
+        self.status_bytes("VmRSS:")
+    }
+
+    /// Its peak resident memory so far (`VmHWM`), in bytes (Linux), or 0.
+    pub fn peak_rss_bytes(&self) -> u64 {
+        self.status_bytes("VmHWM:")
+    }
+
+    /// Whether the process is still there and not a zombie.
+    pub fn alive(&self) -> bool {
+        std::fs::read_to_string(format!("/proc/{}/status", self.pid())).is_ok_and(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with("State:"))
+                .is_some_and(|line| !line.contains("zombie") && !line.contains("dead"))
+        })
+    }
+
+    /// Its open file descriptors (Linux), or 0.
+    pub fn open_fds(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid())).map_or(0, Iterator::count)
+    }
+
+    fn status_bytes(&self, field: &str) -> u64 {
         std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
             .ok()
             .and_then(|status| {
-                let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+                let line = status.lines().find(|line| line.starts_with(field))?;
                 let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
                 Some(kib * 1024)
             })
