@@ -81,6 +81,7 @@ mod families;
 pub mod http;
 mod instances;
 mod label;
+pub mod names;
 mod native;
 #[cfg(feature = "ops")]
 pub mod ops;

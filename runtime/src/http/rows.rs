@@ -12,6 +12,7 @@ use crate::arena::{bucket_of, Arena, HistogramCells};
 use crate::catalog::{self, FamilyInfo, LabelInfo, MetricKind, SiteInfo};
 use crate::clock;
 use crate::families::{self, Declaration, Joined, Shape, Source};
+use crate::names;
 use crate::slots::{self, Slot};
 use axum::http::Method;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -129,35 +130,35 @@ pub(crate) fn declare_families(site: SiteInfo) {
         const ROUTE: &[&str] = &["method", "route"];
         Families {
             requests: join(
-                "http_requests_total",
+                names::HTTP_REQUESTS_TOTAL,
                 MetricKind::Counter,
                 "HTTP requests answered, by method, route template and status code.",
                 &["method", "route", "status"],
                 &[],
             ),
             duration: join(
-                "http_request_duration_seconds",
+                names::HTTP_REQUEST_DURATION_SECONDS,
                 MetricKind::Histogram,
                 "Time until the response head was ready, in seconds.",
                 ROUTE,
                 crate::site::DEFAULT_BUCKETS,
             ),
             in_progress: join(
-                "http_requests_in_progress",
+                names::HTTP_REQUESTS_IN_PROGRESS,
                 MetricKind::Gauge,
                 "HTTP requests being handled.",
                 ROUTE,
                 &[],
             ),
             request_size: join(
-                "http_request_size_bytes",
+                names::HTTP_REQUEST_SIZE_BYTES,
                 MetricKind::Histogram,
                 "Size of request bodies in bytes.",
                 ROUTE,
                 SIZE_BOUNDS,
             ),
             response_size: join(
-                "http_response_size_bytes",
+                names::HTTP_RESPONSE_SIZE_BYTES,
                 MetricKind::Histogram,
                 "Size of response bodies in bytes.",
                 ROUTE,
@@ -198,35 +199,35 @@ fn declare_in_catalog() {
     };
     let families_info = [
         (
-            "http_requests_total",
+            names::HTTP_REQUESTS_TOTAL,
             MetricKind::Counter,
             "HTTP requests answered, by method, route template and status code.",
             labels(true),
             None,
         ),
         (
-            "http_request_duration_seconds",
+            names::HTTP_REQUEST_DURATION_SECONDS,
             MetricKind::Histogram,
             "Time until the response head was ready, in seconds.",
             labels(false),
             Some(crate::site::DEFAULT_BUCKETS.to_vec()),
         ),
         (
-            "http_requests_in_progress",
+            names::HTTP_REQUESTS_IN_PROGRESS,
             MetricKind::Gauge,
             "HTTP requests being handled.",
             labels(false),
             None,
         ),
         (
-            "http_request_size_bytes",
+            names::HTTP_REQUEST_SIZE_BYTES,
             MetricKind::Histogram,
             "Size of request bodies in bytes.",
             labels(false),
             Some(SIZE_BOUNDS.to_vec()),
         ),
         (
-            "http_response_size_bytes",
+            names::HTTP_RESPONSE_SIZE_BYTES,
             MetricKind::Histogram,
             "Size of response bodies in bytes.",
             labels(false),
