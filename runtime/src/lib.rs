@@ -67,7 +67,12 @@
 //! | feature | what it adds |
 //! |---|---|
 //! | `axum` | the module `metricate::http`: `HttpMetricsLayer`, the tower layer that records the HTTP metrics of an axum 0.8 app per route template, and `MetricsEndpoint`, a ready `/metrics` route (format negotiation, gzip, bearer token, an async refresh before each scrape) |
-//! | `ops` | the module `metricate::ops`: generators of operations files from the catalogue (Prometheus recording rules and alerts, including burn-rate alerts from `objective(..)`, a Grafana dashboard, the metric reference, runbooks, and the Prometheus and Alertmanager configuration) |
+//!
+//! The operations files generated from the catalogue (Prometheus recording
+//! rules and alerts, including burn-rate alerts from `objective(..)`, a
+//! Grafana dashboard, the metric reference, runbooks, and the Prometheus and
+//! Alertmanager configuration) are the crate `metricate-ops`, which reads
+//! [`catalog()`](catalog()) and the fixed names of [`names`].
 
 mod arena;
 mod catalog;
@@ -83,8 +88,6 @@ mod instances;
 mod label;
 pub mod names;
 mod native;
-#[cfg(feature = "ops")]
-pub mod ops;
 mod problems;
 mod process;
 mod site;

@@ -5,7 +5,6 @@
 use crate::catalog::{MetricKind, SiteInfo};
 use crate::computed::{self, Computed};
 use crate::families::{self, Declaration, Read, Shape};
-use crate::names;
 use crate::problems::Problem;
 use crate::value::Gauge;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -75,37 +74,37 @@ pub(crate) fn declare() -> Result<(), Problem> {
     type Field = fn(&Snapshot) -> Option<f64>;
     let families: [(&str, MetricKind, &str, Field); 6] = [
         (
-            names::PROCESS_CPU_SECONDS_TOTAL,
+            crate::names::PROCESS_CPU_SECONDS_TOTAL,
             MetricKind::Counter,
             "Total user and system CPU time spent in seconds.",
             |s| s.cpu_seconds,
         ),
         (
-            names::PROCESS_RESIDENT_MEMORY_BYTES,
+            crate::names::PROCESS_RESIDENT_MEMORY_BYTES,
             MetricKind::Gauge,
             "Resident memory size in bytes.",
             |s| s.resident_bytes,
         ),
         (
-            names::PROCESS_VIRTUAL_MEMORY_BYTES,
+            crate::names::PROCESS_VIRTUAL_MEMORY_BYTES,
             MetricKind::Gauge,
             "Virtual memory size in bytes.",
             |s| s.virtual_bytes,
         ),
         (
-            names::PROCESS_OPEN_FDS,
+            crate::names::PROCESS_OPEN_FDS,
             MetricKind::Gauge,
             "Number of open file descriptors.",
             |s| s.open_fds,
         ),
         (
-            names::PROCESS_MAX_FDS,
+            crate::names::PROCESS_MAX_FDS,
             MetricKind::Gauge,
             "Maximum number of open file descriptors.",
             |s| s.max_fds,
         ),
         (
-            names::PROCESS_START_TIME_SECONDS,
+            crate::names::PROCESS_START_TIME_SECONDS,
             MetricKind::Gauge,
             "Start time of the process since unix epoch in seconds.",
             |s| s.start_time_seconds,
@@ -217,7 +216,7 @@ pub fn register_build_info(
         function: None,
     };
     let joined = families::join_new(&Declaration {
-        name: names::BUILD_INFO,
+        name: crate::names::BUILD_INFO,
         shape: Shape {
             kind: MetricKind::Gauge,
             label_names: &label_names,
@@ -234,7 +233,7 @@ pub fn register_build_info(
     ];
     Gauge::new(joined.gauge_cell(&values)).set(1.0);
     crate::catalog::declare_at_run_time(crate::catalog::FamilyInfo {
-        name: names::BUILD_INFO,
+        name: crate::names::BUILD_INFO,
         kind: MetricKind::Gauge,
         help: "The running build: 1, labelled with the package, its version, the rustc that built it and the git commit.".to_owned(),
         labels: label_names

@@ -1,8 +1,8 @@
 //! `prometheus.yml` and `alertmanager.yml`: what loads the generated rules
 //! and delivers the alerts.
 
-use super::yaml::{header, quote};
-use super::{duration, Artifact, Settings};
+use crate::yaml::{header, quote};
+use crate::{duration, Artifact, Settings};
 use std::fmt::Write;
 
 fn list(items: &[String]) -> String {
@@ -12,7 +12,7 @@ fn list(items: &[String]) -> String {
 
 /// `prometheus.yml`: scrapes the targets, loads `rules.yml`, alerts through
 /// the Alertmanagers.
-pub(super) fn prometheus(settings: &Settings) -> String {
+pub(crate) fn prometheus(settings: &Settings) -> String {
     let mut out = header("Prometheus configuration", settings);
     let interval = duration(settings.scrape_interval);
     let _ = writeln!(
@@ -49,7 +49,7 @@ pub(super) fn prometheus(settings: &Settings) -> String {
 
 /// `alertmanager.yml`: every alert to the webhook, pages and tickets on
 /// routes of their own, grouped by alert and job.
-pub(super) fn alertmanager(settings: &Settings) -> String {
+pub(crate) fn alertmanager(settings: &Settings) -> String {
     let mut out = header("Alertmanager configuration", settings);
     let url = quote(&settings.webhook_url);
     let wait = duration(settings.group_wait);

@@ -1,4 +1,4 @@
-//! Operations files generated from the [`catalog`](crate::catalog): Prometheus
+//! Operations files generated from the [`catalog`](metricate::catalog()): Prometheus
 //! recording rules and alerts, a Grafana dashboard, the metric reference, the
 //! runbooks the alerts link to, and the Prometheus and Alertmanager
 //! configuration that loads them. Every family the binary declares is known
@@ -19,7 +19,7 @@
 //! Any binary can hand them out with one call; `demo-app emit` is this:
 //!
 //! ```
-//! use metricate::ops::{Artifact, Settings};
+//! use metricate_ops::{Artifact, Settings};
 //!
 //! #[derive(Debug, metricate::LabelValue)]
 //! enum ParseError { Empty }
@@ -36,7 +36,7 @@
 //! # let _ = parse("");
 //!
 //! let settings = Settings::new("cv-service");
-//! let rules = metricate::ops::generate(Artifact::Rules, &metricate::catalog(), &settings);
+//! let rules = metricate_ops::generate(Artifact::Rules, &metricate::catalog(), &settings);
 //! assert!(rules.contains("record: \"job:doc_ops_parse_calls:rate5m\""));
 //! assert!(rules.contains("alert: \"ParseLatencyBudgetBurnFast\""));
 //! let artifact: Artifact = "dashboard".parse().unwrap();
@@ -52,7 +52,7 @@ mod rules;
 mod runbooks;
 mod yaml;
 
-use crate::catalog::Catalog;
+use metricate::Catalog;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -63,7 +63,7 @@ use std::time::Duration;
 /// defaults; change a field to change one.
 ///
 /// ```
-/// let mut settings = metricate::ops::Settings::new("cv-service");
+/// let mut settings = metricate_ops::Settings::new("cv-service");
 /// settings.targets = vec!["10.0.0.5:8080".into(), "10.0.0.6:8080".into()];
 /// settings.error_ratio = 0.01;
 /// assert_eq!(settings.job, "cv-service");

@@ -3,13 +3,15 @@
 //! saturation) with a panel per instrumented family and per gauge, and a row
 //! of error budgets, one per objective.
 
-use super::model::{
-    Model, Promise, HTTP_DURATION, HTTP_IN_PROGRESS, HTTP_REQUESTS, PROCESS_CPU, PROCESS_MAX_FDS,
-    PROCESS_OPEN_FDS, PROCESS_RSS, PROCESS_START,
+use crate::model::{Model, Promise};
+use crate::promql::{self, equalities, series, Scope};
+use crate::Settings;
+use metricate::names::{
+    HTTP_REQUESTS_IN_PROGRESS, HTTP_REQUESTS_TOTAL, HTTP_REQUEST_DURATION_SECONDS,
+    PROCESS_CPU_SECONDS_TOTAL, PROCESS_MAX_FDS, PROCESS_OPEN_FDS, PROCESS_RESIDENT_MEMORY_BYTES,
+    PROCESS_START_TIME_SECONDS,
 };
-use super::promql::{self, equalities, series, Scope};
-use super::Settings;
-use crate::catalog::FamilyInfo;
+use metricate::FamilyInfo;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -24,17 +26,17 @@ const PER_ROW: u32 = 3;
 const HEIGHT: u32 = 8;
 
 /// The panel ids by key, for the alerts' links.
-pub(super) type PanelIds = BTreeMap<String, u32>;
+pub(crate) type PanelIds = BTreeMap<String, u32>;
 
 /// One query of a panel.
-pub(super) struct Query {
-    pub(super) expr: String,
-    pub(super) legend: String,
+pub(crate) struct Query {
+    pub(crate) expr: String,
+    pub(crate) legend: String,
 }
 
 /// How a panel draws.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Kind {
+pub(crate) enum Kind {
     /// Lines over time.
     Timeseries,
     /// One big number.
@@ -42,30 +44,30 @@ pub(super) enum Kind {
 }
 
 /// One panel.
-pub(super) struct Panel {
+pub(crate) struct Panel {
     /// What alerts and the reference call it: `op:cv_parse:errors`.
-    pub(super) key: String,
-    pub(super) title: String,
-    pub(super) description: String,
-    pub(super) unit: &'static str,
-    pub(super) kind: Kind,
-    pub(super) queries: Vec<Query>,
+    pub(crate) key: String,
+    pub(crate) title: String,
+    pub(crate) description: String,
+    pub(crate) unit: &'static str,
+    pub(crate) kind: Kind,
+    pub(crate) queries: Vec<Query>,
 }
 
 /// A row of panels.
-pub(super) struct Row {
-    pub(super) title: &'static str,
-    pub(super) panels: Vec<Panel>,
+pub(crate) struct Row {
+    pub(crate) title: &'static str,
+    pub(crate) panels: Vec<Panel>,
 }
 
 /// The rows, in order.
-pub(super) struct Plan {
-    pub(super) rows: Vec<Row>,
+pub(crate) struct Plan {
+    pub(crate) rows: Vec<Row>,
 }
 
 impl Plan {
     /// Each panel's id: rows and panels numbered in order from 1.
-    pub(super) fn panel_ids(&self) -> PanelIds {
+    pub(crate) fn panel_ids(&self) -> PanelIds {
         let mut ids = PanelIds::new();
         let mut next = 1;
         for row in &self.rows {
@@ -79,14 +81,14 @@ impl Plan {
     }
 
     /// Every panel.
-    pub(super) fn panels(&self) -> impl Iterator<Item = &Panel> {
+    pub(crate) fn panels(&self) -> impl Iterator<Item = &Panel> {
         self.rows.iter().flat_map(|row| &row.panels)
     }
 }
 
 /// The dashboard's uid: `metricate-<job>`, in the characters and length
 /// Grafana takes.
-pub(super) fn uid(job: &str) -> String {
+pub(crate) fn uid(job: &str) -> String {
     let cleaned: String = job
         .chars()
         .map(|c| {
@@ -181,7 +183,9 @@ fn traffic(model: &Model<'_>) -> Row {
             "Requests answered per second, by method and route template.",
             "reqps",
             vec![query(
-                format!("sum by (method, route) (rate({HTTP_REQUESTS}{{{FILTER}}}[{WINDOW}]))"),
+                format!(
+                    "sum by (method, route) (rate({HTTP_REQUESTS_TOTAL}{{{FILTER}}}[{WINDOW}]))"
+                ),
                 "{{method}} {{route}}".to_owned(),
             )],
         ));
@@ -236,7 +240,7 @@ fn errors(model: &Model<'_>) -> Row {
             "percentunit",
             vec![query(
                 promql::server_error_ratio(
-                    HTTP_REQUESTS,
+                    HTTP_REQUESTS_TOTAL,
                     Scope {
                         filter: FILTER,
                         by: &["job"],
@@ -296,7 +300,7 @@ fn latency(model: &Model<'_>) -> Row {
             "s",
             vec![query(
                 promql::histogram_quantile(
-                    HTTP_DURATION,
+                    HTTP_REQUEST_DURATION_SECONDS,
                     0.95,
                     Scope {
                         filter: FILTER,
@@ -344,7 +348,7 @@ fn saturation(model: &Model<'_>) -> Row {
             "Requests being answered, by route template.",
             "short",
             vec![query(
-                format!("sum by (route) ({HTTP_IN_PROGRESS}{{{FILTER}}})"),
+                format!("sum by (route) ({HTTP_REQUESTS_IN_PROGRESS}{{{FILTER}}})"),
                 "{{route}}".to_owned(),
             )],
         ));
@@ -427,14 +431,17 @@ fn saturation(model: &Model<'_>) -> Row {
                 "Resident memory",
                 "The process's resident set size.",
                 "bytes",
-                series(PROCESS_RSS, FILTER, &[]),
+                series(PROCESS_RESIDENT_MEMORY_BYTES, FILTER, &[]),
             ),
             (
                 "cpu",
                 "CPU",
                 "CPU time used per second: 1 is one core busy.",
                 "percentunit",
-                format!("rate({}[{WINDOW}])", series(PROCESS_CPU, FILTER, &[])),
+                format!(
+                    "rate({}[{WINDOW}])",
+                    series(PROCESS_CPU_SECONDS_TOTAL, FILTER, &[])
+                ),
             ),
             (
                 "fds",
@@ -452,7 +459,10 @@ fn saturation(model: &Model<'_>) -> Row {
                 "Uptime",
                 "Time since the process started.",
                 "s",
-                format!("time() - {}", series(PROCESS_START, FILTER, &[])),
+                format!(
+                    "time() - {}",
+                    series(PROCESS_START_TIME_SECONDS, FILTER, &[])
+                ),
             ),
         ];
         for (key, title, description, unit, expr) in process {
@@ -512,7 +522,7 @@ fn objectives(model: &Model<'_>) -> Row {
 }
 
 /// Every panel the model calls for.
-pub(super) fn plan(model: &Model<'_>, _settings: &Settings) -> Plan {
+pub(crate) fn plan(model: &Model<'_>, _settings: &Settings) -> Plan {
     let rows = [
         traffic(model),
         errors(model),
@@ -627,7 +637,7 @@ fn panel_json(panel: &Panel, id: u32, x: u32, y: u32) -> Value {
 }
 
 /// `dashboard.json`.
-pub(super) fn render(plan: &Plan, settings: &Settings) -> String {
+pub(crate) fn render(plan: &Plan, settings: &Settings) -> String {
     let mut panels = Vec::new();
     let mut id = 1;
     let mut y = 0;
