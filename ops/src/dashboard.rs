@@ -3,6 +3,7 @@
 //! saturation) with a panel per instrumented family and per gauge, and a row
 //! of error budgets, one per objective.
 
+use crate::grafana::{self, DataSource, GridPos, Variable};
 use crate::model::{Model, Promise};
 use crate::promql::{self, equalities, series, Scope};
 use crate::Settings;
@@ -12,7 +13,6 @@ use metricate::names::{
     PROCESS_START_TIME_SECONDS,
 };
 use metricate::FamilyInfo;
-use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 /// The Grafana dashboard schema the JSON follows.
@@ -538,154 +538,200 @@ pub(crate) fn plan(model: &Model<'_>, _settings: &Settings) -> Plan {
     }
 }
 
-fn datasource() -> Value {
-    json!({ "type": "prometheus", "uid": "${datasource}" })
+fn query_variable(name: &'static str, query: &str, current: grafana::Selection) -> Variable {
+    Variable::Query(grafana::QueryVariable {
+        all_value: ".+",
+        current,
+        datasource: DataSource::PROMETHEUS,
+        definition: query.to_owned(),
+        hide: 0,
+        include_all: true,
+        label: name,
+        multi: true,
+        name,
+        options: [],
+        query: grafana::VariableQuery {
+            qry_type: 1,
+            query: query.to_owned(),
+            ref_id: "PrometheusVariableQueryEditor-VariableQuery",
+        },
+        refresh: 2,
+        regex: "",
+        sort: 1,
+        kind: "query",
+    })
 }
 
-fn variables(settings: &Settings) -> Value {
-    let query_variable = |name: &str, query: &str, current: Value| {
-        json!({
-            "name": name,
-            "label": name,
-            "type": "query",
-            "datasource": datasource(),
-            "definition": query,
-            "query": { "query": query, "refId": "PrometheusVariableQueryEditor-VariableQuery", "qryType": 1 },
-            "refresh": 2,
-            "includeAll": true,
-            "multi": true,
-            "allValue": ".+",
-            "current": current,
-            "options": [],
-            "regex": "",
-            "sort": 1,
-            "hide": 0,
-        })
-    };
-    json!({ "list": [
-        {
-            "name": "datasource",
-            "label": "Data source",
-            "type": "datasource",
-            "query": "prometheus",
-            "current": {},
-            "options": [],
-            "refresh": 1,
-            "regex": "",
-            "hide": 0,
-        },
+fn variables(settings: &Settings) -> Vec<Variable> {
+    vec![
+        Variable::DataSource(grafana::DataSourceVariable {
+            current: grafana::Empty {},
+            hide: 0,
+            label: "Data source",
+            name: "datasource",
+            options: [],
+            query: "prometheus",
+            refresh: 1,
+            regex: "",
+            kind: "datasource",
+        }),
         query_variable(
             "job",
             "label_values(up, job)",
-            json!({ "selected": true, "text": [settings.job], "value": [settings.job] }),
+            grafana::Selection {
+                selected: true,
+                text: vec![settings.job.clone()],
+                value: vec![settings.job.clone()],
+            },
         ),
         query_variable(
             "instance",
             "label_values(up{job=~\"$job\"}, instance)",
-            json!({ "selected": true, "text": ["All"], "value": ["$__all"] }),
+            grafana::Selection {
+                selected: true,
+                text: vec!["All".to_owned()],
+                value: vec!["$__all".to_owned()],
+            },
         ),
-    ]})
+    ]
 }
 
-fn panel_json(panel: &Panel, id: u32, x: u32, y: u32) -> Value {
-    let targets: Vec<Value> = panel
+fn graph_panel(panel: &Panel, id: u32, x: u32, y: u32) -> grafana::Panel {
+    let targets = panel
         .queries
         .iter()
         .zip('A'..)
-        .map(|(query, ref_id)| {
-            json!({
-                "refId": ref_id.to_string(),
-                "datasource": datasource(),
-                "expr": query.expr,
-                "legendFormat": query.legend,
-                "range": true,
-                "instant": false,
-            })
+        .map(|(query, ref_id)| grafana::Target {
+            datasource: DataSource::PROMETHEUS,
+            expr: query.expr.clone(),
+            instant: false,
+            legend_format: query.legend.clone(),
+            range: true,
+            ref_id: ref_id.to_string(),
         })
         .collect();
     let (kind, options) = match panel.kind {
         Kind::Timeseries => (
             "timeseries",
-            json!({
-                "legend": { "displayMode": "list", "placement": "bottom", "showLegend": true },
-                "tooltip": { "mode": "multi", "sort": "desc" },
+            grafana::Options::Timeseries(grafana::TimeseriesOptions {
+                legend: grafana::Legend {
+                    display_mode: "list",
+                    placement: "bottom",
+                    show_legend: true,
+                },
+                tooltip: grafana::Tooltip {
+                    mode: "multi",
+                    sort: "desc",
+                },
             }),
         ),
         Kind::Stat => (
             "stat",
-            json!({
-                "reduceOptions": { "calcs": ["lastNotNull"], "fields": "", "values": false },
-                "colorMode": "value",
-                "graphMode": "area",
-                "justifyMode": "auto",
-                "orientation": "auto",
-                "textMode": "auto",
+            grafana::Options::Stat(grafana::StatOptions {
+                color_mode: "value",
+                graph_mode: "area",
+                justify_mode: "auto",
+                orientation: "auto",
+                reduce_options: grafana::ReduceOptions {
+                    calcs: vec!["lastNotNull"],
+                    fields: "",
+                    values: false,
+                },
+                text_mode: "auto",
             }),
         ),
     };
-    json!({
-        "id": id,
-        "type": kind,
-        "title": panel.title,
-        "description": panel.description,
-        "datasource": datasource(),
-        "gridPos": { "h": HEIGHT, "w": 24 / PER_ROW, "x": x, "y": y },
-        "fieldConfig": { "defaults": { "unit": panel.unit }, "overrides": [] },
-        "options": options,
-        "targets": targets,
-    })
+    grafana::Panel::Graph(Box::new(grafana::GraphPanel {
+        datasource: DataSource::PROMETHEUS,
+        description: panel.description.clone(),
+        field_config: grafana::FieldConfig {
+            defaults: grafana::FieldDefaults { unit: panel.unit },
+            overrides: [],
+        },
+        grid_pos: GridPos {
+            h: HEIGHT,
+            w: 24 / PER_ROW,
+            x,
+            y,
+        },
+        id,
+        options,
+        targets,
+        title: panel.title.clone(),
+        kind,
+    }))
 }
 
-/// `dashboard.json`.
-pub(crate) fn render(plan: &Plan, settings: &Settings) -> String {
+/// The dashboard of `plan`, as Grafana's JSON model.
+fn dashboard(plan: &Plan, settings: &Settings) -> grafana::Dashboard {
     let mut panels = Vec::new();
     let mut id = 1;
     let mut y = 0;
     for row in &plan.rows {
-        panels.push(json!({
-            "id": id,
-            "type": "row",
-            "title": row.title,
-            "collapsed": false,
-            "gridPos": { "h": 1, "w": 24, "x": 0, "y": y },
-            "panels": [],
+        panels.push(grafana::Panel::Row(grafana::RowPanel {
+            collapsed: false,
+            grid_pos: GridPos {
+                h: 1,
+                w: 24,
+                x: 0,
+                y,
+            },
+            id,
+            panels: [],
+            title: row.title,
+            kind: "row",
         }));
         id += 1;
         y += 1;
         for chunk in row.panels.chunks(PER_ROW as usize) {
             for (column, panel) in (0..).zip(chunk) {
-                panels.push(panel_json(panel, id, column * (24 / PER_ROW), y));
+                panels.push(graph_panel(panel, id, column * (24 / PER_ROW), y));
                 id += 1;
             }
             y += HEIGHT;
         }
     }
-    let dashboard = json!({
-        "uid": uid(&settings.job),
-        "title": format!("{} (metricate)", settings.job),
-        "description": format!("Generated by metricate from the metric catalogue of {}. Regenerate it with the binary's emit command rather than editing it.", settings.job),
-        "tags": ["metricate", settings.job],
-        "timezone": "browser",
-        "editable": true,
-        "graphTooltip": 1,
-        "refresh": "30s",
-        "schemaVersion": SCHEMA_VERSION,
-        "version": 1,
-        "time": { "from": "now-1h", "to": "now" },
-        "annotations": { "list": [{
-            "builtIn": 1,
-            "datasource": { "type": "grafana", "uid": "-- Grafana --" },
-            "enable": true,
-            "hide": true,
-            "iconColor": "rgba(0, 211, 255, 1)",
-            "name": "Annotations & Alerts",
-            "type": "dashboard",
-        }]},
-        "templating": variables(settings),
-        "links": [],
-        "panels": panels,
-    });
-    let mut text = serde_json::to_string_pretty(&dashboard).unwrap_or_default();
+    grafana::Dashboard {
+        annotations: grafana::List {
+            list: vec![grafana::Annotation {
+                built_in: 1,
+                datasource: DataSource {
+                    kind: "grafana",
+                    uid: "-- Grafana --",
+                },
+                enable: true,
+                hide: true,
+                icon_color: "rgba(0, 211, 255, 1)",
+                name: "Annotations & Alerts",
+                kind: "dashboard",
+            }],
+        },
+        description: format!("Generated by metricate from the metric catalogue of {}. Regenerate it with the binary's emit command rather than editing it.", settings.job),
+        editable: true,
+        graph_tooltip: 1,
+        links: [],
+        panels,
+        refresh: "30s",
+        schema_version: SCHEMA_VERSION,
+        tags: vec!["metricate".to_owned(), settings.job.clone()],
+        templating: grafana::List {
+            list: variables(settings),
+        },
+        time: grafana::TimeRange {
+            from: "now-1h",
+            to: "now",
+        },
+        timezone: "browser",
+        title: format!("{} (metricate)", settings.job),
+        uid: uid(&settings.job),
+        version: 1,
+    }
+}
+
+/// `dashboard.json`.
+pub(crate) fn render(plan: &Plan, settings: &Settings) -> String {
+    let mut text = serde_json::to_string_pretty(&dashboard(plan, settings))
+        .expect("the dashboard model has string keys and finite numbers only");
     text.push('\n');
     text
 }

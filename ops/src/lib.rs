@@ -45,6 +45,7 @@
 
 mod config;
 mod dashboard;
+mod grafana;
 mod model;
 mod promql;
 mod reference;
