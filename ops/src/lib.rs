@@ -16,6 +16,15 @@
 //! | the process families | a memory alert over [`Settings::memory_bytes`] | memory, CPU, open files, uptime |
 //! | `up` | a service-down alert | targets up |
 //!
+//! Every file is built from typed models: the rules and the dashboard are
+//! planned from the catalogue, then written through `serde` models of
+//! Prometheus's rule file and configuration, Alertmanager's configuration
+//! (YAML, by a small writer of this crate that quotes every string and writes
+//! PromQL as literal blocks) and Grafana's dashboard JSON (`serde_json`). The
+//! HTTP and process families are found by the constants of
+//! [`metricate::names`], the names the runtime declares them with. This crate
+//! uses nothing but metricate's public API.
+//!
 //! Any binary can hand them out with one call; `demo-app emit` is this:
 //!
 //! ```
@@ -50,6 +59,7 @@ mod model;
 mod promql;
 mod reference;
 mod rules;
+mod rules_file;
 mod runbooks;
 mod yaml;
 
@@ -233,7 +243,7 @@ pub fn generate(artifact: Artifact, catalog: &Catalog, settings: &Settings) -> S
     match artifact {
         Artifact::Rules => {
             let panels = dashboard::plan(&model, settings).panel_ids();
-            yaml::rules(&rules::plan(&model, settings), settings, &panels)
+            rules_file::render(&rules::plan(&model, settings), settings, &panels)
         }
         Artifact::Dashboard => dashboard::render(&dashboard::plan(&model, settings), settings),
         Artifact::Reference => reference::render(catalog, &model, settings),

@@ -1,6 +1,6 @@
 //! The recording rules and alerts, planned from the model: one group of
 //! operation rules, one of objective (SLO) rules, one of alerts. The YAML
-//! ([`crate::yaml`]) and the runbooks ([`crate::runbooks`]) are written from
+//! ([`crate::rules_file`]) and the runbooks ([`crate::runbooks`]) are written from
 //! the same plan.
 
 use crate::model::{Model, Operation, Promise, Slo};

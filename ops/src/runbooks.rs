@@ -1,9 +1,14 @@
 //! `runbooks.md`: a section per alert, where its `runbook_url` points.
 
+use crate::duration;
 use crate::rules::Plan;
 use crate::Settings;
-use crate::{duration, yaml};
 use std::fmt::Write;
+
+/// The anchor of an alert's section in `runbooks.md`.
+pub(crate) fn anchor(alert: &str) -> String {
+    alert.to_lowercase()
+}
 
 /// `runbooks.md`.
 pub(crate) fn render(plan: &Plan, settings: &Settings) -> String {
@@ -16,7 +21,7 @@ pub(crate) fn render(plan: &Plan, settings: &Settings) -> String {
             out,
             "| [{}](#{}) | {} | {} |",
             alert.name,
-            yaml::anchor(&alert.name),
+            anchor(&alert.name),
             alert.severity.name(),
             if alert.pending.is_zero() {
                 "at once".to_owned()
@@ -47,4 +52,12 @@ pub(crate) fn render(plan: &Plan, settings: &Settings) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn anchors_are_what_markdown_makes_of_a_heading() {
+        assert_eq!(super::anchor("ServiceDown"), "servicedown");
+    }
 }
