@@ -7,7 +7,8 @@
 //! block, for PromQL), [`Plain`] (durations such as `5m`), [`Flow`] (a
 //! one-line list) and [`Single`] (a single-quoted scalar).
 //!
-//! It writes what the models need and refuses the rest (bytes, enums with
+//! A `None` leaves its key out, as `skip_serializing_if` would. It writes
+//! what the models need and refuses the rest (bytes, enums with
 //! data, maps whose keys are not strings) with an error, never a wrong file.
 
 use crate::Settings;
@@ -91,7 +92,10 @@ fn quoted(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 || c == '\u{7f}' => {
+            // Control characters, and what YAML 1.1 readers take for line breaks.
+            c if u32::from(c) < 0x20
+                || matches!(c, '\u{7f}' | '\u{85}' | '\u{2028}' | '\u{2029}') =>
+            {
                 out.push_str(&format!("\\u{:04x}", u32::from(c)));
             }
             c => out.push(c),
@@ -540,6 +544,7 @@ mod tests {
             quoted("a \"b\" {{ $c }}\n\u{1}"),
             r#""a \"b\" {{ $c }}\n\u0001""#
         );
+        assert_eq!(quoted("a\u{2028}b"), r#""a\u2028b""#);
         assert_eq!(single_quoted("it's"), "'it''s'");
         let file = File {
             groups: vec![Rule {
