@@ -1,9 +1,9 @@
 //! `demo-app emit`: the operations files generated from the service's own
-//! metric catalogue, through `metricate::ops`, the one call any binary makes.
+//! metric catalogue, through `metricate-ops`, the one call any binary makes.
 
 use crate::cli::EmitArgs;
 use crate::db::Database;
-use metricate::ops::{self, Artifact, Settings};
+use metricate_ops::{self as ops, Artifact, Settings};
 use std::path::Path;
 
 /// Why nothing was emitted.

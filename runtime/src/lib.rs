@@ -68,7 +68,12 @@
 //! |---|---|
 //! | `axum` | the module `metricate::http`: `HttpMetricsLayer`, the tower layer that records the HTTP metrics of an axum 0.8 app per route template, and `MetricsEndpoint`, a ready `/metrics` route (format negotiation, gzip, bearer token, an async refresh before each scrape) |
 //! | `prometheus` | [`registry()`](crate::registry): the `prometheus` crate's default registry, whose collectors (registered by hand or by other libraries) [`render`] writes after metricate's own families. Off by default: metricate keeps its own store and writes every format itself, so a service that never touches that registry does not compile `prometheus` (nor its protobuf code) |
-//! | `ops` | the module `metricate::ops`: generators of operations files from the catalogue (Prometheus recording rules and alerts, including burn-rate alerts from `objective(..)`, a Grafana dashboard, the metric reference, runbooks, and the Prometheus and Alertmanager configuration) |
+//!
+//! The operations files generated from the catalogue (Prometheus recording
+//! rules and alerts, including burn-rate alerts from `objective(..)`, a
+//! Grafana dashboard, the metric reference, runbooks, and the Prometheus and
+//! Alertmanager configuration) are the crate `metricate-ops`, which reads
+//! [`catalog()`](catalog()) and the fixed names of [`names`].
 
 mod arena;
 mod bridge;
@@ -81,9 +86,8 @@ mod expose;
 pub mod http;
 mod instances;
 mod label;
+pub mod names;
 mod native;
-#[cfg(feature = "ops")]
-pub mod ops;
 mod problems;
 mod process;
 mod site;

@@ -73,37 +73,37 @@ pub(crate) fn declare() -> Result<(), Problem> {
     type Field = fn(&Snapshot) -> Option<f64>;
     let families: [(&str, MetricKind, &str, Field); 6] = [
         (
-            "process_cpu_seconds_total",
+            crate::names::PROCESS_CPU_SECONDS_TOTAL,
             MetricKind::Counter,
             "Total user and system CPU time spent in seconds.",
             |s| s.cpu_seconds,
         ),
         (
-            "process_resident_memory_bytes",
+            crate::names::PROCESS_RESIDENT_MEMORY_BYTES,
             MetricKind::Gauge,
             "Resident memory size in bytes.",
             |s| s.resident_bytes,
         ),
         (
-            "process_virtual_memory_bytes",
+            crate::names::PROCESS_VIRTUAL_MEMORY_BYTES,
             MetricKind::Gauge,
             "Virtual memory size in bytes.",
             |s| s.virtual_bytes,
         ),
         (
-            "process_open_fds",
+            crate::names::PROCESS_OPEN_FDS,
             MetricKind::Gauge,
             "Number of open file descriptors.",
             |s| s.open_fds,
         ),
         (
-            "process_max_fds",
+            crate::names::PROCESS_MAX_FDS,
             MetricKind::Gauge,
             "Maximum number of open file descriptors.",
             |s| s.max_fds,
         ),
         (
-            "process_start_time_seconds",
+            crate::names::PROCESS_START_TIME_SECONDS,
             MetricKind::Gauge,
             "Start time of the process since unix epoch in seconds.",
             |s| s.start_time_seconds,
@@ -238,7 +238,7 @@ pub fn register_build_info(
 }
 
 /// The `build_info` gauge's name, labels and help.
-const BUILD_INFO: &str = "build_info";
+const BUILD_INFO: &str = crate::names::BUILD_INFO;
 const BUILD_INFO_LABELS: [&str; 4] = ["package", "version", "rustc_version", "git_commit"];
 const BUILD_INFO_HELP: &str =
     "The running build: 1, labelled with the package, its version, the rustc that built it and the git commit.";

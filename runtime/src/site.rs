@@ -215,7 +215,7 @@ pub(crate) const CANCELLED: &str = "cancelled";
 pub(crate) const OK: &str = "ok";
 pub(crate) const ERROR: &str = "error";
 /// The label `errors` adds.
-pub(crate) const ERROR_TYPE: &str = "error_type";
+pub(crate) const ERROR_TYPE: &str = crate::names::ERROR_TYPE;
 
 /// The default duration buckets: Prometheus' own, 5 ms to 10 s.
 pub(crate) const DEFAULT_BUCKETS: &[f64] = &[

@@ -3,8 +3,8 @@
 //! never fire), two fns named `list` wrote one SLO twice, and a fn named in
 //! Unicode wrote names Prometheus refuses.
 
-use metricate::ops::{self, Artifact, Settings};
 use metricate::{instrument_metric, LabelValue};
+use metricate_ops::{self as ops, Artifact, Settings};
 use metricate_tests::{promtool_check_rules, sample};
 use std::collections::BTreeSet;
 

@@ -10,6 +10,7 @@
 
 use crate::arena::{bucket_of, Arena, HistogramCells};
 use crate::clock;
+use crate::names;
 use crate::slots::{self, Slot};
 use crate::store::{self, Declaration, Joined, Source};
 use crate::vocabulary::{LabelInfo, MetricKind, SiteInfo};
@@ -115,35 +116,35 @@ static TICK_BOUNDS: LazyLock<Box<[u64]>> = LazyLock::new(|| {
 /// the `status` label, and its bounds.
 const HTTP_FAMILIES: [(&str, MetricKind, &str, bool, &[f64]); 5] = [
     (
-        "http_requests_total",
+        names::HTTP_REQUESTS_TOTAL,
         MetricKind::Counter,
         "HTTP requests answered, by method, route template and status code.",
         true,
         &[],
     ),
     (
-        "http_request_duration_seconds",
+        names::HTTP_REQUEST_DURATION_SECONDS,
         MetricKind::Histogram,
         "Time until the response head was ready, in seconds.",
         false,
         crate::site::DEFAULT_BUCKETS,
     ),
     (
-        "http_requests_in_progress",
+        names::HTTP_REQUESTS_IN_PROGRESS,
         MetricKind::Gauge,
         "HTTP requests being handled.",
         false,
         &[],
     ),
     (
-        "http_request_size_bytes",
+        names::HTTP_REQUEST_SIZE_BYTES,
         MetricKind::Histogram,
         "Size of request bodies in bytes.",
         false,
         SIZE_BOUNDS,
     ),
     (
-        "http_response_size_bytes",
+        names::HTTP_RESPONSE_SIZE_BYTES,
         MetricKind::Histogram,
         "Size of response bodies in bytes.",
         false,

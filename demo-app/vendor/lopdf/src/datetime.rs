@@ -83,10 +83,16 @@ mod jiff_impl {
             //
             // In all cases we return a `Zoned` object here to preserve the timezone.
             Zoned::strptime("%Y%m%d%H%M%S%#z", &value.0)
-                .or_else(|_| DateTime::strptime("%Y%m%d%H%M%SZ", &value.0).and_then(|dt| dt.in_tz("UTC")))
+                .or_else(|_| {
+                    DateTime::strptime("%Y%m%d%H%M%SZ", &value.0).and_then(|dt| dt.in_tz("UTC"))
+                })
                 .or_else(|_| Zoned::strptime("%Y%m%d%H%M%#z", &value.0))
-                .or_else(|_| DateTime::strptime("%Y%m%d%H%MZ", &value.0).and_then(|dt| dt.in_tz("UTC")))
-                .or_else(|_| Date::strptime("%Y%m%d", &value.0).and_then(|dt| dt.at(0, 0, 0, 0).in_tz("GMT")))
+                .or_else(|_| {
+                    DateTime::strptime("%Y%m%d%H%MZ", &value.0).and_then(|dt| dt.in_tz("UTC"))
+                })
+                .or_else(|_| {
+                    Date::strptime("%Y%m%d", &value.0).and_then(|dt| dt.at(0, 0, 0, 0).in_tz("GMT"))
+                })
         }
     }
 }
@@ -102,7 +108,8 @@ mod time_impl {
             Object::string_literal(
                 format!(
                     "D:{}",
-                    date.format(&FormatItem::Literal("%Y%m%d%H%M%SZ".as_bytes())).unwrap()
+                    date.format(&FormatItem::Literal("%Y%m%d%H%M%SZ".as_bytes()))
+                        .unwrap()
                 )
                 .into_bytes(),
             )

@@ -31,11 +31,16 @@ impl Destination {
 
 impl Document {
     pub fn get_named_destinations(
-        &self, tree: &Dictionary, named_destinations: &mut IndexMap<Vec<u8>, Destination>,
+        &self,
+        tree: &Dictionary,
+        named_destinations: &mut IndexMap<Vec<u8>, Destination>,
     ) -> Result<()> {
         if let Ok(kids) = tree.get(b"Kids") {
             for kid in kids.as_array()? {
-                if let Ok(kid) = kid.as_reference().and_then(move |id| self.get_dictionary(id)) {
+                if let Ok(kid) = kid
+                    .as_reference()
+                    .and_then(move |id| self.get_dictionary(id))
+                {
                     self.get_named_destinations(kid, named_destinations)?;
                 }
             }
@@ -54,15 +59,18 @@ impl Document {
                 if let Ok(obj_ref) = val.unwrap().as_reference() {
                     if let Ok(dict) = self.get_dictionary(obj_ref) {
                         let val = dict.get(b"D").as_ref().unwrap().as_array()?;
-                        let dest = Destination::new(key.unwrap().clone(), val[0].clone(), val[1].clone());
+                        let dest =
+                            Destination::new(key.unwrap().clone(), val[0].clone(), val[1].clone());
                         named_destinations.insert(key.unwrap().as_str().unwrap().to_vec(), dest);
                     } else if let Ok(Object::Array(val)) = self.get_object(obj_ref) {
-                        let dest = Destination::new(key.unwrap().clone(), val[0].clone(), val[1].clone());
+                        let dest =
+                            Destination::new(key.unwrap().clone(), val[0].clone(), val[1].clone());
                         named_destinations.insert(key.unwrap().as_str().unwrap().to_vec(), dest);
                     }
                 } else if let Ok(dict) = val.unwrap().as_dict() {
                     let val = dict.get(b"D").as_ref().unwrap().as_array()?;
-                    let dest = Destination::new(key.unwrap().clone(), val[0].clone(), val[1].clone());
+                    let dest =
+                        Destination::new(key.unwrap().clone(), val[0].clone(), val[1].clone());
                     named_destinations.insert(key.unwrap().as_str().unwrap().to_vec(), dest);
                 } else {
                     // TODO: Log error: Unpexpected node type

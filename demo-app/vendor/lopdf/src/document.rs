@@ -141,13 +141,19 @@ impl Document {
     /// The object id will be None if the object was not a
     /// reference. Otherwise, it will be the last object id in the
     /// reference chain.
-    pub fn dereference<'a>(&'a self, mut object: &'a Object) -> Result<(Option<ObjectId>, &'a Object)> {
+    pub fn dereference<'a>(
+        &'a self,
+        mut object: &'a Object,
+    ) -> Result<(Option<ObjectId>, &'a Object)> {
         let mut nb_deref = 0;
         let mut id = None;
 
         while let Ok(ref_id) = object.as_reference() {
             id = Some(ref_id);
-            object = self.objects.get(&ref_id).ok_or(Error::ObjectNotFound(ref_id))?;
+            object = self
+                .objects
+                .get(&ref_id)
+                .ok_or(Error::ObjectNotFound(ref_id))?;
 
             nb_deref += 1;
             if nb_deref > Self::DEREF_LIMIT {
@@ -206,7 +212,11 @@ impl Document {
     }
 
     /// Get dictionary in dictionary by key.
-    pub fn get_dict_in_dict<'a>(&'a self, node: &'a Dictionary, key: &[u8]) -> Result<&'a Dictionary> {
+    pub fn get_dict_in_dict<'a>(
+        &'a self,
+        node: &'a Dictionary,
+        key: &[u8],
+    ) -> Result<&'a Dictionary> {
         match node.get(key)? {
             Object::Reference(object_id) => self.get_dictionary(*object_id),
             Object::Dictionary(dic) => Ok(dic),
@@ -219,17 +229,29 @@ impl Document {
 
     /// Traverse objects from trailer recursively, return all referenced object IDs.
     pub fn traverse_objects<A: Fn(&mut Object)>(&mut self, action: A) -> Vec<ObjectId> {
-        fn traverse_array<A: Fn(&mut Object)>(array: &mut [Object], action: &A, refs: &mut Vec<ObjectId>) {
+        fn traverse_array<A: Fn(&mut Object)>(
+            array: &mut [Object],
+            action: &A,
+            refs: &mut Vec<ObjectId>,
+        ) {
             for item in array.iter_mut() {
                 traverse_object(item, action, refs);
             }
         }
-        fn traverse_dictionary<A: Fn(&mut Object)>(dict: &mut Dictionary, action: &A, refs: &mut Vec<ObjectId>) {
+        fn traverse_dictionary<A: Fn(&mut Object)>(
+            dict: &mut Dictionary,
+            action: &A,
+            refs: &mut Vec<ObjectId>,
+        ) {
             for (_, v) in dict.iter_mut() {
                 traverse_object(v, action, refs);
             }
         }
-        fn traverse_object<A: Fn(&mut Object)>(object: &mut Object, action: &A, refs: &mut Vec<ObjectId>) {
+        fn traverse_object<A: Fn(&mut Object)>(
+            object: &mut Object,
+            action: &A,
+            refs: &mut Vec<ObjectId>,
+        ) {
             action(object);
             match object {
                 Object::Array(array) => traverse_array(array, action, refs),
@@ -269,12 +291,9 @@ impl Document {
     }
 
     /// Authenticate the provided owner password directly as bytes without sanitization
-    pub fn authenticate_raw_owner_password<P>(
-        &self,
-        password: P,
-    ) -> Result<()>
+    pub fn authenticate_raw_owner_password<P>(&self, password: P) -> Result<()>
     where
-        P: AsRef<[u8]>
+        P: AsRef<[u8]>,
     {
         if !self.is_encrypted() {
             return Err(Error::NotEncrypted);
@@ -288,10 +307,7 @@ impl Document {
     }
 
     /// Authenticate the provided user password directly as bytes without sanitization
-    pub fn authenticate_raw_user_password<P>(
-        &self,
-        password: P,
-    ) -> Result<()>
+    pub fn authenticate_raw_user_password<P>(&self, password: P) -> Result<()>
     where
         P: AsRef<[u8]>,
     {
@@ -307,12 +323,9 @@ impl Document {
     }
 
     /// Authenticate the provided owner/user password as bytes without sanitization
-    pub fn authenticate_raw_password<P>(
-        &self,
-        password: P,
-    ) -> Result<()>
+    pub fn authenticate_raw_password<P>(&self, password: P) -> Result<()>
     where
-        P: AsRef<[u8]>
+        P: AsRef<[u8]>,
     {
         if !self.is_encrypted() {
             return Err(Error::NotEncrypted);
@@ -320,17 +333,15 @@ impl Document {
 
         let password = password.as_ref();
         let algorithm = PasswordAlgorithm::try_from(self)?;
-        algorithm.authenticate_owner_password(self, password)
+        algorithm
+            .authenticate_owner_password(self, password)
             .or(algorithm.authenticate_user_password(self, password))?;
 
         Ok(())
     }
 
     /// Authenticate the provided owner password
-    pub fn authenticate_owner_password(
-        &self,
-        password: &str,
-    ) -> Result<()> {
+    pub fn authenticate_owner_password(&self, password: &str) -> Result<()> {
         if !self.is_encrypted() {
             return Err(Error::NotEncrypted);
         }
@@ -343,10 +354,7 @@ impl Document {
     }
 
     /// Authenticate the provided user password
-    pub fn authenticate_user_password(
-        &self,
-        password: &str,
-    ) -> Result<()> {
+    pub fn authenticate_user_password(&self, password: &str) -> Result<()> {
         if !self.is_encrypted() {
             return Err(Error::NotEncrypted);
         }
@@ -359,17 +367,15 @@ impl Document {
     }
 
     /// Authenticate the provided owner/user password
-    pub fn authenticate_password(
-        &self,
-        password: &str,
-    ) -> Result<()> {
+    pub fn authenticate_password(&self, password: &str) -> Result<()> {
         if !self.is_encrypted() {
             return Err(Error::NotEncrypted);
         }
 
         let algorithm = PasswordAlgorithm::try_from(self)?;
         let password = algorithm.sanitize_password(password)?;
-        algorithm.authenticate_owner_password(self, &password)
+        algorithm
+            .authenticate_owner_password(self, &password)
             .or(algorithm.authenticate_user_password(self, &password))?;
 
         Ok(())
@@ -382,7 +388,8 @@ impl Document {
         if let Ok(filters) = self
             .get_encrypted()
             .and_then(|dict| dict.get(b"CF"))
-            .and_then(|object| object.as_dict()) {
+            .and_then(|object| object.as_dict())
+        {
             for (name, filter) in filters {
                 let Ok(filter) = filter.as_dict() else {
                     continue;
@@ -393,9 +400,7 @@ impl Document {
                 }
 
                 // Get the Crypt Filter Method (CFM) used, if any, by the PDF reader to decrypt data.
-                let cfm = filter.get(b"CFM")
-                    .and_then(|object| object.as_name())
-                    .ok();
+                let cfm = filter.get(b"CFM").and_then(|object| object.as_name()).ok();
 
                 let crypt_filter: Arc<dyn CryptFilter> = match cfm {
                     // The application shall ask the security handler for the file encryption key
@@ -428,10 +433,7 @@ impl Document {
     }
 
     /// Replaces all encrypted Strings and Streams with their encrypted contents
-    pub fn encrypt(
-        &mut self,
-        state: &EncryptionState,
-    ) -> Result<()> {
+    pub fn encrypt(&mut self, state: &EncryptionState) -> Result<()> {
         if self.is_encrypted() {
             return Err(Error::AlreadyEncrypted);
         }
@@ -450,10 +452,7 @@ impl Document {
     }
 
     /// Replaces all encrypted Strings and Streams with their decrypted contents
-    pub fn decrypt(
-        &mut self,
-        password: &str,
-    ) -> Result<()> {
+    pub fn decrypt(&mut self, password: &str) -> Result<()> {
         if !self.is_encrypted() {
             return Err(Error::NotEncrypted);
         }
@@ -465,10 +464,7 @@ impl Document {
 
     /// Replaces all encrypted Strings and Streams with their decrypted contents with the password
     /// provided directly as bytes without sanitization
-    pub fn decrypt_raw<P>(
-        &mut self,
-        password: P,
-    ) -> Result<()>
+    pub fn decrypt_raw<P>(&mut self, password: P) -> Result<()>
     where
         P: AsRef<[u8]>,
     {
@@ -479,7 +475,10 @@ impl Document {
         self.authenticate_raw_password(&password)?;
 
         // Find the ID of the encryption dict; we'll want to skip it when decrypting
-        let encryption_obj_id = self.trailer.get(b"Encrypt").and_then(Object::as_reference)?;
+        let encryption_obj_id = self
+            .trailer
+            .get(b"Encrypt")
+            .and_then(Object::as_reference)?;
 
         let state = EncryptionState::decode(&*self, password)?;
 
@@ -543,7 +542,10 @@ impl Document {
 
     /// Get page numbers and corresponding object ids.
     pub fn get_pages(&self) -> BTreeMap<u32, ObjectId> {
-        self.page_iter().enumerate().map(|(i, p)| ((i + 1) as u32, p)).collect()
+        self.page_iter()
+            .enumerate()
+            .map(|(i, p)| ((i + 1) as u32, p))
+            .collect()
     }
 
     pub fn page_iter(&self) -> impl Iterator<Item = ObjectId> + '_ {
@@ -598,7 +600,8 @@ impl Document {
             Ok(Object::Array(arr)) => arr.clone(),
             _ => vec![],
         };
-        let content_object_id = self.add_object(Object::Stream(Stream::new(Dictionary::new(), content)));
+        let content_object_id =
+            self.add_object(Object::Stream(Stream::new(Dictionary::new(), content)));
         current_content_list.push(Object::Reference(content_object_id));
 
         let page_mut = self.get_object_mut(page_id).and_then(Object::as_dict_mut)?;
@@ -622,9 +625,14 @@ impl Document {
     }
 
     /// Get resources used by a page.
-    pub fn get_page_resources(&self, page_id: ObjectId) -> Result<(Option<&Dictionary>, Vec<ObjectId>)> {
+    pub fn get_page_resources(
+        &self,
+        page_id: ObjectId,
+    ) -> Result<(Option<&Dictionary>, Vec<ObjectId>)> {
         fn collect_resources(
-            page_node: &Dictionary, resource_ids: &mut Vec<ObjectId>, doc: &Document,
+            page_node: &Dictionary,
+            resource_ids: &mut Vec<ObjectId>,
+            doc: &Document,
             already_seen: &mut HashSet<ObjectId>,
         ) -> Result<()> {
             if let Ok(resource_id) = page_node.get(b"Resources").and_then(Object::as_reference) {
@@ -659,7 +667,9 @@ impl Document {
     /// Get fonts used by a page.
     pub fn get_page_fonts(&self, page_id: ObjectId) -> Result<BTreeMap<Vec<u8>, &Dictionary>> {
         fn collect_fonts_from_resources<'a>(
-            resources: &'a Dictionary, fonts: &mut BTreeMap<Vec<u8>, &'a Dictionary>, doc: &'a Document,
+            resources: &'a Dictionary,
+            fonts: &mut BTreeMap<Vec<u8>, &'a Dictionary>,
+            doc: &'a Document,
         ) {
             if let Ok(font) = resources.get(b"Font") {
                 let font_dict = match font {
@@ -737,7 +747,9 @@ impl Document {
                 let height = dict.get(b"Height")?.as_i64()?;
                 let color_space = match dict.get(b"ColorSpace") {
                     Ok(cs) => match cs {
-                        Object::Array(array) => Some(String::from_utf8_lossy(array[0].as_name()?).to_string()),
+                        Object::Array(array) => {
+                            Some(String::from_utf8_lossy(array[0].as_name()?).to_string())
+                        }
                         Object::Name(name) => Some(String::from_utf8_lossy(name).to_string()),
                         _ => None,
                     },
@@ -849,7 +861,11 @@ impl Iterator for PageTreeIter<'_> {
                 self.kids = Some(new_kids);
 
                 if let Ok(kid_id) = kid.as_reference() {
-                    if let Ok(type_name) = self.doc.get_dictionary(kid_id).and_then(Dictionary::get_type) {
+                    if let Ok(type_name) = self
+                        .doc
+                        .get_dictionary(kid_id)
+                        .and_then(Dictionary::get_type)
+                    {
                         match type_name {
                             b"Page" => {
                                 return Some(kid_id);
@@ -885,9 +901,15 @@ impl Iterator for PageTreeIter<'_> {
             .iter()
             .chain(self.stack.iter().flat_map(|k| k.iter()))
             .map(|kid| {
-                if let Ok(dict) = kid.as_reference().and_then(|id| self.doc.get_dictionary(id)) {
+                if let Ok(dict) = kid
+                    .as_reference()
+                    .and_then(|id| self.doc.get_dictionary(id))
+                {
                     if let Ok(b"Pages") = dict.get_type() {
-                        let count = dict.get_deref(b"Count", self.doc).and_then(Object::as_i64).unwrap_or(0);
+                        let count = dict
+                            .get_deref(b"Count", self.doc)
+                            .and_then(Object::as_i64)
+                            .unwrap_or(0);
                         // Don't let page count go backwards in case of an invalid document.
                         max(0, count) as usize
                     } else {

@@ -3,8 +3,8 @@ pub mod crypt_filters;
 mod pkcs5;
 mod rc4;
 
-use bitflags::bitflags;
 use crate::{Dictionary, Document, Error, Object, ObjectId};
+use bitflags::bitflags;
 use crypt_filters::*;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -167,7 +167,9 @@ pub enum EncryptionVersion<'a> {
     /// proprietary Adobe extension.
     ///
     /// This exists for testing purposes to guarantee improved compatibility.
-    #[deprecated(note="R5 is a proprietary Adobe extension and should not be used in newly produced documents other than for testing purposes.")]
+    #[deprecated(
+        note = "R5 is a proprietary Adobe extension and should not be used in newly produced documents other than for testing purposes."
+    )]
     R5 {
         encrypt_metadata: bool,
         crypt_filters: BTreeMap<Vec<u8>, Arc<dyn CryptFilter>>,
@@ -234,20 +236,14 @@ impl TryFrom<EncryptionVersion<'_>> for EncryptionState {
                 let owner_password = algorithm.sanitize_password_r4(owner_password)?;
                 let user_password = algorithm.sanitize_password_r4(user_password)?;
 
-                algorithm.owner_value = algorithm.compute_hashed_owner_password_r4(
-                    Some(&owner_password),
-                    &user_password,
-                )?;
+                algorithm.owner_value = algorithm
+                    .compute_hashed_owner_password_r4(Some(&owner_password), &user_password)?;
 
-                algorithm.user_value = algorithm.compute_hashed_user_password_r2(
-                    document,
-                    &user_password,
-                )?;
+                algorithm.user_value =
+                    algorithm.compute_hashed_user_password_r2(document, &user_password)?;
 
-                let file_encryption_key = algorithm.compute_file_encryption_key_r4(
-                    document,
-                    &user_password,
-                )?;
+                let file_encryption_key =
+                    algorithm.compute_file_encryption_key_r4(document, &user_password)?;
 
                 Ok(Self {
                     version: algorithm.version,
@@ -280,20 +276,14 @@ impl TryFrom<EncryptionVersion<'_>> for EncryptionState {
                 let owner_password = algorithm.sanitize_password_r4(owner_password)?;
                 let user_password = algorithm.sanitize_password_r4(user_password)?;
 
-                algorithm.owner_value = algorithm.compute_hashed_owner_password_r4(
-                    Some(&owner_password),
-                    &user_password,
-                )?;
+                algorithm.owner_value = algorithm
+                    .compute_hashed_owner_password_r4(Some(&owner_password), &user_password)?;
 
-                algorithm.user_value = algorithm.compute_hashed_user_password_r3_r4(
-                    document,
-                    &user_password,
-                )?;
+                algorithm.user_value =
+                    algorithm.compute_hashed_user_password_r3_r4(document, &user_password)?;
 
-                let file_encryption_key = algorithm.compute_file_encryption_key_r4(
-                    document,
-                    &user_password,
-                )?;
+                let file_encryption_key =
+                    algorithm.compute_file_encryption_key_r4(document, &user_password)?;
 
                 Ok(Self {
                     version: algorithm.version,
@@ -329,20 +319,14 @@ impl TryFrom<EncryptionVersion<'_>> for EncryptionState {
                 let owner_password = algorithm.sanitize_password_r4(owner_password)?;
                 let user_password = algorithm.sanitize_password_r4(user_password)?;
 
-                algorithm.owner_value = algorithm.compute_hashed_owner_password_r4(
-                    Some(&owner_password),
-                    &user_password,
-                )?;
+                algorithm.owner_value = algorithm
+                    .compute_hashed_owner_password_r4(Some(&owner_password), &user_password)?;
 
-                algorithm.user_value = algorithm.compute_hashed_user_password_r3_r4(
-                    document,
-                    &user_password,
-                )?;
+                algorithm.user_value =
+                    algorithm.compute_hashed_user_password_r3_r4(document, &user_password)?;
 
-                let file_encryption_key = algorithm.compute_file_encryption_key_r4(
-                    document,
-                    &user_password,
-                )?;
+                let file_encryption_key =
+                    algorithm.compute_file_encryption_key_r4(document, &user_password)?;
 
                 Ok(Self {
                     version: algorithm.version,
@@ -385,25 +369,20 @@ impl TryFrom<EncryptionVersion<'_>> for EncryptionState {
                 let owner_password = algorithm.sanitize_password_r6(owner_password)?;
                 let user_password = algorithm.sanitize_password_r6(user_password)?;
 
-                let (user_value, user_encrypted) = algorithm.compute_hashed_user_password_r6(
-                    file_encryption_key,
-                    user_password,
-                )?;
+                let (user_value, user_encrypted) = algorithm
+                    .compute_hashed_user_password_r6(file_encryption_key, user_password)?;
 
                 algorithm.user_value = user_value;
                 algorithm.user_encrypted = user_encrypted;
 
-                let (owner_value, owner_encrypted) = algorithm.compute_hashed_owner_password_r6(
-                    file_encryption_key,
-                    owner_password,
-                )?;
+                let (owner_value, owner_encrypted) = algorithm
+                    .compute_hashed_owner_password_r6(file_encryption_key, owner_password)?;
 
                 algorithm.owner_value = owner_value;
                 algorithm.owner_encrypted = owner_encrypted;
 
-                algorithm.permission_encrypted = algorithm.compute_permissions(
-                    file_encryption_key,
-                )?;
+                algorithm.permission_encrypted =
+                    algorithm.compute_permissions(file_encryption_key)?;
 
                 Ok(Self {
                     version: algorithm.version,
@@ -447,25 +426,20 @@ impl TryFrom<EncryptionVersion<'_>> for EncryptionState {
                 let owner_password = algorithm.sanitize_password_r6(owner_password)?;
                 let user_password = algorithm.sanitize_password_r6(user_password)?;
 
-                let (user_value, user_encrypted) = algorithm.compute_hashed_user_password_r6(
-                    file_encryption_key,
-                    user_password,
-                )?;
+                let (user_value, user_encrypted) = algorithm
+                    .compute_hashed_user_password_r6(file_encryption_key, user_password)?;
 
                 algorithm.user_value = user_value;
                 algorithm.user_encrypted = user_encrypted;
 
-                let (owner_value, owner_encrypted) = algorithm.compute_hashed_owner_password_r6(
-                    file_encryption_key,
-                    owner_password,
-                )?;
+                let (owner_value, owner_encrypted) = algorithm
+                    .compute_hashed_owner_password_r6(file_encryption_key, owner_password)?;
 
                 algorithm.owner_value = owner_value;
                 algorithm.owner_encrypted = owner_encrypted;
 
-                algorithm.permission_encrypted = algorithm.compute_permissions(
-                    file_encryption_key,
-                )?;
+                algorithm.permission_encrypted =
+                    algorithm.compute_permissions(file_encryption_key)?;
 
                 Ok(Self {
                     version: algorithm.version,
@@ -545,10 +519,7 @@ impl EncryptionState {
         self.permission_encrypted.as_ref()
     }
 
-    pub fn decode<P>(
-        document: &Document,
-        password: P,
-    ) -> Result<Self, Error>
+    pub fn decode<P>(document: &Document, password: P) -> Result<Self, Error>
     where
         P: AsRef<[u8]>,
     {
@@ -560,7 +531,8 @@ impl EncryptionState {
         // the security handler that was used to encrypt the document.
         //
         // Standard shall be the name of the built-in password-based security handler.
-        let filter = document.get_encrypted()
+        let filter = document
+            .get_encrypted()
             .and_then(|dict| dict.get(b"Filter"))
             .and_then(|object| object.as_name())
             .map_err(|_| Error::DictKey("Filter".to_string()))?;
@@ -597,15 +569,19 @@ impl EncryptionState {
 
         // StmF and StrF are meaningful only when the value of V is 4 (PDF 1.5) or 5 (PDF 2.0).
         if algorithm.version == 4 || algorithm.version == 5 {
-            if let Ok(stream_filter) = document.get_encrypted()
+            if let Ok(stream_filter) = document
+                .get_encrypted()
                 .and_then(|dict| dict.get(b"StmF"))
-                .and_then(|object| object.as_name()) {
+                .and_then(|object| object.as_name())
+            {
                 state.stream_filter = stream_filter.to_vec();
             }
 
-            if let Ok(string_filter) = document.get_encrypted()
+            if let Ok(string_filter) = document
+                .get_encrypted()
                 .and_then(|dict| dict.get(b"StrF"))
-                .and_then(|object| object.as_name()) {
+                .and_then(|object| object.as_name())
+            {
                 state.string_filter = string_filter.to_vec();
             }
         }
@@ -655,26 +631,40 @@ impl EncryptionState {
         if self.revision >= 6 {
             encrypted.set(b"OE", Object::string_literal(self.owner_encrypted.clone()));
             encrypted.set(b"UE", Object::string_literal(self.user_encrypted.clone()));
-            encrypted.set(b"Perms", Object::string_literal(self.permission_encrypted.clone()));
+            encrypted.set(
+                b"Perms",
+                Object::string_literal(self.permission_encrypted.clone()),
+            );
         }
 
         Ok(encrypted)
     }
 
     pub fn get_stream_filter(&self) -> Arc<dyn CryptFilter> {
-        self.crypt_filters.get(&self.stream_filter).cloned().unwrap_or(Arc::new(Rc4CryptFilter))
+        self.crypt_filters
+            .get(&self.stream_filter)
+            .cloned()
+            .unwrap_or(Arc::new(Rc4CryptFilter))
     }
 
     pub fn get_string_filter(&self) -> Arc<dyn CryptFilter> {
-        self.crypt_filters.get(&self.string_filter).cloned().unwrap_or(Arc::new(Rc4CryptFilter))
+        self.crypt_filters
+            .get(&self.string_filter)
+            .cloned()
+            .unwrap_or(Arc::new(Rc4CryptFilter))
     }
 }
 
 /// Encrypts `obj`.
-pub fn encrypt_object(state: &EncryptionState, obj_id: ObjectId, obj: &mut Object) -> Result<(), DecryptionError> {
+pub fn encrypt_object(
+    state: &EncryptionState,
+    obj_id: ObjectId,
+    obj: &mut Object,
+) -> Result<(), DecryptionError> {
     // The cross-reference stream shall not be encrypted and strings appearing in the
     // cross-reference stream dictionary shall not be encrypted.
-    let is_xref_stream = obj.as_stream()
+    let is_xref_stream = obj
+        .as_stream()
         .map(|stream| stream.dict.has_type(b"XRef"))
         .unwrap_or(false);
 
@@ -691,16 +681,24 @@ pub fn encrypt_object(state: &EncryptionState, obj_id: ObjectId, obj: &mut Objec
     // override the default filter for streams. The stream's DecodeParms entry shall contain a
     // Crypt filter decode parameters dictionary whose Name entry specifies the particular crypt
     // filter that shell be used (if missing, Identity is used).
-    let override_crypt_filter = obj.as_stream().ok()
-        .filter(|stream| stream.filters().map(|filters| filters.contains(&&b"Crypt"[..])).unwrap_or(false))
+    let override_crypt_filter = obj
+        .as_stream()
+        .ok()
+        .filter(|stream| {
+            stream
+                .filters()
+                .map(|filters| filters.contains(&&b"Crypt"[..]))
+                .unwrap_or(false)
+        })
         .and_then(|stream| stream.dict.get(b"DecodeParms").ok())
         .and_then(|object| object.as_dict().ok())
-        .map(|dict| dict.get(b"Name")
-            .and_then(|object| object.as_name())
-            .ok()
-            .and_then(|name| state.crypt_filters.get(name).cloned())
-            .unwrap_or(Arc::new(IdentityCryptFilter))
-        );
+        .map(|dict| {
+            dict.get(b"Name")
+                .and_then(|object| object.as_name())
+                .ok()
+                .and_then(|name| state.crypt_filters.get(name).cloned())
+                .unwrap_or(Arc::new(IdentityCryptFilter))
+        });
 
     // Retrieve the plaintext and the crypt filter to use to decrypt the ciphertext from the given
     // object.
@@ -756,10 +754,15 @@ pub fn encrypt_object(state: &EncryptionState, obj_id: ObjectId, obj: &mut Objec
 }
 
 /// Decrypts `obj`.
-pub fn decrypt_object(state: &EncryptionState, obj_id: ObjectId, obj: &mut Object) -> Result<(), DecryptionError> {
+pub fn decrypt_object(
+    state: &EncryptionState,
+    obj_id: ObjectId,
+    obj: &mut Object,
+) -> Result<(), DecryptionError> {
     // The cross-reference stream shall not be encrypted and strings appearing in the
     // cross-reference stream dictionary shall not be encrypted.
-    let is_xref_stream = obj.as_stream()
+    let is_xref_stream = obj
+        .as_stream()
         .map(|stream| stream.dict.has_type(b"XRef"))
         .unwrap_or(false);
 
@@ -776,16 +779,24 @@ pub fn decrypt_object(state: &EncryptionState, obj_id: ObjectId, obj: &mut Objec
     // override the default filter for streams. The stream's DecodeParms entry shall contain a
     // Crypt filter decode parameters dictionary whose Name entry specifies the particular crypt
     // filter that shell be used (if missing, Identity is used).
-    let override_crypt_filter = obj.as_stream().ok()
-        .filter(|stream| stream.filters().map(|filters| filters.contains(&&b"Crypt"[..])).unwrap_or(false))
+    let override_crypt_filter = obj
+        .as_stream()
+        .ok()
+        .filter(|stream| {
+            stream
+                .filters()
+                .map(|filters| filters.contains(&&b"Crypt"[..]))
+                .unwrap_or(false)
+        })
         .and_then(|stream| stream.dict.get(b"DecodeParms").ok())
         .and_then(|object| object.as_dict().ok())
-        .map(|dict| dict.get(b"Name")
-            .and_then(|object| object.as_name())
-            .ok()
-            .and_then(|name| state.crypt_filters.get(name).cloned())
-            .unwrap_or(Arc::new(IdentityCryptFilter))
-        );
+        .map(|dict| {
+            dict.get(b"Name")
+                .and_then(|object| object.as_name())
+                .ok()
+                .and_then(|name| state.crypt_filters.get(name).cloned())
+                .unwrap_or(Arc::new(IdentityCryptFilter))
+        });
 
     // Retrieve the ciphertext and the crypt filter to use to decrypt the ciphertext from the given
     // object.
@@ -842,8 +853,8 @@ pub fn decrypt_object(state: &EncryptionState, obj_id: ObjectId, obj: &mut Objec
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::rc4::Rc4;
+    use super::*;
 
     #[test]
     fn rc4_works() {
@@ -854,7 +865,11 @@ mod tests {
                 String::from("Plaintext"),
                 String::from("BBF316E8D940AF0AD3"),
             ),
-            (String::from("Wiki"), String::from("pedia"), String::from("1021BF0420")),
+            (
+                String::from("Wiki"),
+                String::from("pedia"),
+                String::from("1021BF0420"),
+            ),
         ];
 
         for (key, plain, cipher) in cases {
@@ -862,7 +877,8 @@ mod tests {
             let cipher = cipher.as_bytes();
             let mut cipher_bytes = Vec::with_capacity(cipher.len() / 2);
             for hex_pair in cipher.chunks_exact(2) {
-                cipher_bytes.push(u8::from_str_radix(std::str::from_utf8(hex_pair).unwrap(), 16).unwrap());
+                cipher_bytes
+                    .push(u8::from_str_radix(std::str::from_utf8(hex_pair).unwrap(), 16).unwrap());
             }
 
             let decryptor = Rc4::new(key);

@@ -28,11 +28,11 @@ mod processor;
 mod toc;
 mod writer;
 
+pub mod limits;
 mod object_stream;
 mod parser;
 mod parser_aux;
 mod reader;
-pub mod limits;
 
 pub use document::Document;
 pub use object::{Dictionary, Object, ObjectId, Stream, StringFormat};

@@ -59,7 +59,10 @@ pub(crate) fn trip(what: Tripped) {
 
 /// Whether the deadline has passed (and records it).
 pub fn past_deadline() -> bool {
-    let past = DEADLINE.with(|cell| cell.get().is_some_and(|deadline| Instant::now() >= deadline));
+    let past = DEADLINE.with(|cell| {
+        cell.get()
+            .is_some_and(|deadline| Instant::now() >= deadline)
+    });
     if past {
         trip(Tripped::Deadline);
     }

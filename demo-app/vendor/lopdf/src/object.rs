@@ -320,7 +320,9 @@ impl fmt::Debug for Object {
             Object::Integer(value) => write!(f, "{}", value),
             Object::Real(value) => write!(f, "{}", value),
             Object::Name(name) => write!(f, "/{}", String::from_utf8_lossy(name)),
-            Object::String(text, StringFormat::Literal) => write!(f, "({})", String::from_utf8_lossy(text)),
+            Object::String(text, StringFormat::Literal) => {
+                write!(f, "({})", String::from_utf8_lossy(text))
+            }
             Object::String(text, StringFormat::Hexadecimal) => {
                 write!(f, "<")?;
                 for b in text {
@@ -329,7 +331,10 @@ impl fmt::Debug for Object {
                 write!(f, ">")
             }
             Object::Array(array) => {
-                let items = array.iter().map(|item| format!("{:?}", item)).collect::<Vec<String>>();
+                let items = array
+                    .iter()
+                    .map(|item| format!("{:?}", item))
+                    .collect::<Vec<String>>();
                 write!(f, "[{}]", items.join(" "))
             }
             Object::Dictionary(dict) => write!(f, "{:?}", dict),
@@ -420,8 +425,12 @@ impl Dictionary {
         // - predefined CJK CMAP other than indicated in SimpleEncoding
         match self.get(b"Encoding").and_then(Object::as_name) {
             Ok(b"StandardEncoding") => Ok(Encoding::OneByteEncoding(&encodings::STANDARD_ENCODING)),
-            Ok(b"MacRomanEncoding") => Ok(Encoding::OneByteEncoding(&encodings::MAC_ROMAN_ENCODING)),
-            Ok(b"MacExpertEncoding") => Ok(Encoding::OneByteEncoding(&encodings::MAC_EXPERT_ENCODING)),
+            Ok(b"MacRomanEncoding") => {
+                Ok(Encoding::OneByteEncoding(&encodings::MAC_ROMAN_ENCODING))
+            }
+            Ok(b"MacExpertEncoding") => {
+                Ok(Encoding::OneByteEncoding(&encodings::MAC_EXPERT_ENCODING))
+            }
             Ok(b"WinAnsiEncoding") => Ok(Encoding::OneByteEncoding(&encodings::WIN_ANSI_ENCODING)),
             Ok(b"PDFDocEncoding") => {
                 log::warn!("PDFDocEncoding is not a valid character encoding for a font");
@@ -437,7 +446,9 @@ impl Dictionary {
                     "Could not parse the encoding, error: {:#?}\nFont: {:#?}\nTrying to retrieve ToUnicode.",
                     err, self
                 );
-                let stream = self.get_deref(b"ToUnicode", doc).and_then(Object::as_stream);
+                let stream = self
+                    .get_deref(b"ToUnicode", doc)
+                    .and_then(Object::as_stream);
                 if let Ok(stream) = stream {
                     return self.get_encoding_from_to_unicode_cmap(stream);
                 }
@@ -455,23 +466,25 @@ impl Dictionary {
     }
 
     pub fn extend(&mut self, other: &Dictionary) {
-        let keep_both_objects =
-            |new_dict: &mut IndexMap<Vec<u8>, Object>, key: &Vec<u8>, value: &Object, old_value: Object| {
-                let mut final_array;
+        let keep_both_objects = |new_dict: &mut IndexMap<Vec<u8>, Object>,
+                                 key: &Vec<u8>,
+                                 value: &Object,
+                                 old_value: Object| {
+            let mut final_array;
 
-                match value {
-                    Object::Array(array) => {
-                        final_array = Vec::with_capacity(array.len() + 1);
-                        final_array.push(old_value);
-                        final_array.extend(array.to_owned());
-                    }
-                    _ => {
-                        final_array = vec![value.to_owned(), old_value];
-                    }
+            match value {
+                Object::Array(array) => {
+                    final_array = Vec::with_capacity(array.len() + 1);
+                    final_array.push(old_value);
+                    final_array.extend(array.to_owned());
                 }
+                _ => {
+                    final_array = vec![value.to_owned(), old_value];
+                }
+            }
 
-                new_dict.insert(key.to_owned(), Object::Array(final_array));
-            };
+            new_dict.insert(key.to_owned(), Object::Array(final_array));
+        };
 
         let mut new_dict = std::mem::take(&mut self.0);
         new_dict.reserve_exact(other.0.len());
@@ -506,10 +519,16 @@ impl Dictionary {
                         new_dict.insert(key.to_owned(), Object::Array(array));
                     }
                     (Object::Reference(old_object_id), Object::Reference(object_id)) => {
-                        let array = vec![Object::Reference(*old_object_id), Object::Reference(*object_id)];
+                        let array = vec![
+                            Object::Reference(*old_object_id),
+                            Object::Reference(*object_id),
+                        ];
                         new_dict.insert(key.to_owned(), Object::Array(array));
                     }
-                    (Object::Null, _) | (Object::Boolean(_), _) | (Object::Name(_), _) | (Object::Stream(_), _) => {
+                    (Object::Null, _)
+                    | (Object::Boolean(_), _)
+                    | (Object::Name(_), _)
+                    | (Object::Stream(_), _) => {
                         new_dict.insert(key.to_owned(), old_value);
                     }
                     (_, _) => keep_both_objects(&mut new_dict, key, value, old_value),
@@ -779,7 +798,10 @@ impl Stream {
         for &ch in input_no_eod {
             if ch == b'z' {
                 if count != 0 {
-                    return Err(DecompressError::Ascii85("z character is not allowed in the middle of a group").into());
+                    return Err(DecompressError::Ascii85(
+                        "z character is not allowed in the middle of a group",
+                    )
+                    .into());
                 }
                 output.extend_from_slice(&[0, 0, 0, 0]);
                 continue;
@@ -824,11 +846,26 @@ impl Stream {
         use crate::filters::png;
 
         if let Some(params) = params {
-            let predictor = params.get(b"Predictor").and_then(Object::as_i64).unwrap_or(1);
+            let predictor = params
+                .get(b"Predictor")
+                .and_then(Object::as_i64)
+                .unwrap_or(1);
             if (10..=15).contains(&predictor) {
-                let pixels_per_row = max(1, params.get(b"Columns").and_then(Object::as_i64).unwrap_or(1)) as usize;
-                let colors = max(1, params.get(b"Colors").and_then(Object::as_i64).unwrap_or(1)) as usize;
-                let bits = max(8, params.get(b"BitsPerComponent").and_then(Object::as_i64).unwrap_or(8)) as usize;
+                let pixels_per_row = max(
+                    1,
+                    params.get(b"Columns").and_then(Object::as_i64).unwrap_or(1),
+                ) as usize;
+                let colors = max(
+                    1,
+                    params.get(b"Colors").and_then(Object::as_i64).unwrap_or(1),
+                ) as usize;
+                let bits = max(
+                    8,
+                    params
+                        .get(b"BitsPerComponent")
+                        .and_then(Object::as_i64)
+                        .unwrap_or(8),
+                ) as usize;
                 let bytes_per_pixel = colors * bits / 8;
                 data = png::decode_frame(data.as_slice(), bytes_per_pixel, pixels_per_row)?;
             }
@@ -875,7 +912,10 @@ mod test {
         let input = b"uuuuu~>";
         let output = Stream::decode_ascii85(input);
         // let expected: Result<Vec<u8>, Error> = Err(Error::ContentDecode);
-        assert!(matches!(output, Err(Error::Decompress(DecompressError::Ascii85(_)))));
+        assert!(matches!(
+            output,
+            Err(Error::Decompress(DecompressError::Ascii85(_)))
+        ));
     }
 }
 

@@ -34,7 +34,8 @@ impl ObjectStream {
             .get(..first_offset)
             .ok_or(Error::InvalidOffset(first_offset))?;
 
-        let numbers_str = std::str::from_utf8(index_block).map_err(|e| Error::InvalidObjectStream(e.to_string()))?;
+        let numbers_str = std::str::from_utf8(index_block)
+            .map_err(|e| Error::InvalidObjectStream(e.to_string()))?;
         let numbers: Vec<_> = numbers_str
             .split_whitespace()
             .map(|number| u32::from_str(number).ok())
@@ -54,14 +55,23 @@ impl ObjectStream {
                 warn!("out-of-bounds offset in object stream");
                 return None;
             }
-            let object = parser::direct_object(ParserInput::new_extra(&stream.content[offset..], "direct object"))?;
+            let object = parser::direct_object(ParserInput::new_extra(
+                &stream.content[offset..],
+                "direct object",
+            ))?;
 
             Some(((id, 0), object))
         };
         #[cfg(feature = "rayon")]
-        let objects = numbers[..len].par_chunks(2).filter_map(chunks_filter_map).collect();
+        let objects = numbers[..len]
+            .par_chunks(2)
+            .filter_map(chunks_filter_map)
+            .collect();
         #[cfg(not(feature = "rayon"))]
-        let objects = numbers[..len].chunks(2).filter_map(chunks_filter_map).collect();
+        let objects = numbers[..len]
+            .chunks(2)
+            .filter_map(chunks_filter_map)
+            .collect();
 
         Ok(ObjectStream { objects })
     }

@@ -33,13 +33,20 @@ impl Stream {
 
 impl Document {
     /// Get decoded page content;
-    pub fn get_and_decode_page_content(&self, page_id: ObjectId) -> Result<Content<Vec<Operation>>> {
+    pub fn get_and_decode_page_content(
+        &self,
+        page_id: ObjectId,
+    ) -> Result<Content<Vec<Operation>>> {
         let content_data = self.get_page_content(page_id)?;
         Content::decode(&content_data)
     }
 
     /// Add content to a page. All existing content will be unchanged.
-    pub fn add_to_page_content(&mut self, page_id: ObjectId, content: Content<Vec<Operation>>) -> Result<()> {
+    pub fn add_to_page_content(
+        &mut self,
+        page_id: ObjectId,
+        content: Content<Vec<Operation>>,
+    ) -> Result<()> {
         let content_data = Content::encode(&content)?;
         self.add_page_contents(page_id, content_data)?;
         Ok(())
@@ -71,7 +78,9 @@ impl Document {
     }
 
     fn extract_text_chunks_from_page(
-        &self, pages: &BTreeMap<u32, (u32, u16)>, page_number: u32,
+        &self,
+        pages: &BTreeMap<u32, (u32, u16)>,
+        page_number: u32,
     ) -> Result<Vec<Result<String>>> {
         fn collect_text(text: &mut String, encoding: &Encoding, operands: &[Object]) -> Result<()> {
             for operand in operands.iter() {
@@ -95,7 +104,9 @@ impl Document {
         }
         let mut collected_chunks_and_errs: Vec<std::result::Result<String, Error>> = Vec::new();
 
-        let page_id = *pages.get(&page_number).ok_or(Error::PageNumberNotFound(page_number))?;
+        let page_id = *pages
+            .get(&page_number)
+            .ok_or(Error::PageNumberNotFound(page_number))?;
         let fonts = self.get_page_fonts(page_id)?;
         let encodings: BTreeMap<Vec<u8>, Encoding> = fonts
             .into_iter()
@@ -183,7 +194,9 @@ impl Document {
                     current_encoding = encodings.get(current_font);
                 }
                 "Tj" => match current_encoding {
-                    Some(encoding) => try_to_replace_encoded_text(operation, encoding, text, other_text)?,
+                    Some(encoding) => {
+                        try_to_replace_encoded_text(operation, encoding, text, other_text)?
+                    }
                     None => {
                         warn!("Could not decode extracted text, some of the occurances might not be properly replaced")
                     }
@@ -196,7 +209,11 @@ impl Document {
     }
 
     pub fn insert_image(
-        &mut self, page_id: ObjectId, img_object: Stream, position: (f32, f32), size: (f32, f32),
+        &mut self,
+        page_id: ObjectId,
+        img_object: Stream,
+        position: (f32, f32),
+        size: (f32, f32),
     ) -> Result<()> {
         let img_id = self.add_object(img_object);
         let img_name = format!("X{}", img_id.0);
@@ -216,9 +233,10 @@ impl Document {
                 position.1.into(),
             ],
         ));
-        content
-            .operations
-            .push(Operation::new("Do", vec![Name(img_name.as_bytes().to_vec())]));
+        content.operations.push(Operation::new(
+            "Do",
+            vec![Name(img_name.as_bytes().to_vec())],
+        ));
         content.operations.push(Operation::new("Q", vec![]));
 
         self.change_page_content(page_id, content.encode()?)
@@ -231,9 +249,10 @@ impl Document {
         let mut content = self.get_and_decode_page_content(page_id)?;
         content.operations.insert(0, Operation::new("q", vec![]));
         content.operations.push(Operation::new("Q", vec![]));
-        content
-            .operations
-            .push(Operation::new("Do", vec![Name(form_name.as_bytes().to_vec())]));
+        content.operations.push(Operation::new(
+            "Do",
+            vec![Name(form_name.as_bytes().to_vec())],
+        ));
         let modified_content = content.encode()?;
         self.add_xobject(page_id, form_name, form_id)?;
 
@@ -242,7 +261,10 @@ impl Document {
 }
 
 fn try_to_replace_encoded_text(
-    operation: &mut Operation, encoding: &Encoding, text_to_replace: &str, replacement: &str,
+    operation: &mut Operation,
+    encoding: &Encoding,
+    text_to_replace: &str,
+    replacement: &str,
 ) -> Result<()> {
     for bytes in operation.operands.iter_mut().flat_map(Object::as_str_mut) {
         let decoded_text = Document::decode_text(encoding, bytes)?;
@@ -316,9 +338,14 @@ pub fn decode_xref_stream(mut stream: Stream) -> Result<(Xref, Dictionary)> {
                     }
                     2 => {
                         // compressed object
-                        let container = read_big_endian_integer(&mut reader, bytes2.as_mut_slice())?;
-                        let index = read_big_endian_integer(&mut reader, bytes3.as_mut_slice())? as u16;
-                        xref.insert((start + j) as u32, XrefEntry::Compressed { container, index });
+                        let container =
+                            read_big_endian_integer(&mut reader, bytes2.as_mut_slice())?;
+                        let index =
+                            read_big_endian_integer(&mut reader, bytes3.as_mut_slice())? as u16;
+                        xref.insert(
+                            (start + j) as u32,
+                            XrefEntry::Compressed { container, index },
+                        );
                     }
                     _ => {}
                 }
@@ -356,8 +383,8 @@ mod tests {
     #[cfg(not(feature = "async"))]
     #[test]
     fn load_and_save() {
-        use crate::Document;
         use crate::creator::tests::{create_document, save_document};
+        use crate::Document;
 
         // test load_from() and save_to()
         use std::fs::File;

@@ -50,7 +50,9 @@ impl Document {
     }
 
     fn load_internal<R: Read>(
-        mut source: R, capacity: Option<usize>, filter_func: Option<FilterFunc>,
+        mut source: R,
+        capacity: Option<usize>,
+        filter_func: Option<FilterFunc>,
     ) -> Result<Document> {
         let mut buffer = capacity.map(Vec::with_capacity).unwrap_or_default();
         source.read_to_end(&mut buffer)?;
@@ -77,7 +79,10 @@ impl Document {
         Self::load_internal(file, capacity, None).await
     }
 
-    pub async fn load_filtered<P: AsRef<Path>>(path: P, filter_func: FilterFunc) -> Result<Document> {
+    pub async fn load_filtered<P: AsRef<Path>>(
+        path: P,
+        filter_func: FilterFunc,
+    ) -> Result<Document> {
         let file = File::open(path).await?;
         let metadata = file.metadata().await?;
         let capacity = Some(metadata.len() as usize);
@@ -85,7 +90,9 @@ impl Document {
     }
 
     async fn load_internal<R: AsyncRead>(
-        source: R, capacity: Option<usize>, filter_func: Option<FilterFunc>,
+        source: R,
+        capacity: Option<usize>,
+        filter_func: Option<FilterFunc>,
     ) -> Result<Document> {
         pin!(source);
 
@@ -215,19 +222,24 @@ pub const MAX_BRACKET: usize = 100;
 impl Reader<'_> {
     /// Read whole document.
     pub fn read(mut self, filter_func: Option<FilterFunc>) -> Result<Document> {
-        let offset = self.buffer.windows(5).position(|w| w == b"%PDF-").unwrap_or(0);
+        let offset = self
+            .buffer
+            .windows(5)
+            .position(|w| w == b"%PDF-")
+            .unwrap_or(0);
         self.buffer = &self.buffer[offset..];
 
         // The document structure can be expressed in PEG as:
         //   document <- header indirect_object* xref trailer xref_start
-        let version =
-            parser::header(ParserInput::new_extra(self.buffer, "header")).ok_or(ParseError::InvalidFileHeader)?;
+        let version = parser::header(ParserInput::new_extra(self.buffer, "header"))
+            .ok_or(ParseError::InvalidFileHeader)?;
 
         //The binary_mark is in line 2 after the pdf version. If at other line number, then will be declared as invalid pdf.
         if let Some(pos) = self.buffer.iter().position(|&byte| byte == b'\n') {
-            if let Some(binary_mark) =
-                parser::binary_mark(ParserInput::new_extra(&self.buffer[pos + 1..], "binary_mark"))
-            {
+            if let Some(binary_mark) = parser::binary_mark(ParserInput::new_extra(
+                &self.buffer[pos + 1..],
+                "binary_mark",
+            )) {
                 if binary_mark.iter().all(|&byte| byte >= 128) {
                     self.document.binary_mark = binary_mark;
                 }
@@ -240,8 +252,10 @@ impl Reader<'_> {
         }
         self.document.xref_start = xref_start;
 
-        let (mut xref, mut trailer) =
-            parser::xref_and_trailer(ParserInput::new_extra(&self.buffer[xref_start..], "xref"), &self)?;
+        let (mut xref, mut trailer) = parser::xref_and_trailer(
+            ParserInput::new_extra(&self.buffer[xref_start..], "xref"),
+            &self,
+        )?;
 
         // Read previous Xrefs of linearized or incremental updated document.
         let mut already_seen = HashSet::new();
@@ -255,8 +269,10 @@ impl Reader<'_> {
                 return Err(Error::Xref(XrefError::PrevStart));
             }
 
-            let (prev_xref, prev_trailer) =
-                parser::xref_and_trailer(ParserInput::new_extra(&self.buffer[prev as usize..], ""), &self)?;
+            let (prev_xref, prev_trailer) = parser::xref_and_trailer(
+                ParserInput::new_extra(&self.buffer[prev as usize..], ""),
+                &self,
+            )?;
             xref.merge(prev_xref);
 
             // Read xref stream in hybrid-reference file
@@ -266,14 +282,19 @@ impl Reader<'_> {
                     return Err(Error::Xref(XrefError::StreamStart));
                 }
 
-                let (prev_xref, _) =
-                    parser::xref_and_trailer(ParserInput::new_extra(&self.buffer[prev as usize..], ""), &self)?;
+                let (prev_xref, _) = parser::xref_and_trailer(
+                    ParserInput::new_extra(&self.buffer[prev as usize..], ""),
+                    &self,
+                )?;
                 xref.merge(prev_xref);
             }
 
             prev_xref_start = prev_trailer.get(b"Prev").cloned().ok();
         }
-        let xref_entry_count = xref.max_id().checked_add(1).ok_or(ParseError::InvalidXref)?;
+        let xref_entry_count = xref
+            .max_id()
+            .checked_add(1)
+            .ok_or(ParseError::InvalidXref)?;
         if xref.size != xref_entry_count {
             warn!(
                 "Size entry of trailer dictionary is {}, correct value is {}.",
@@ -316,7 +337,9 @@ impl Reader<'_> {
                             let objects: BTreeMap<(u32, u16), Object> = obj_stream
                                 .objects
                                 .into_iter()
-                                .filter_map(|(object_id, mut object)| filter_func(object_id, &mut object))
+                                .filter_map(|(object_id, mut object)| {
+                                    filter_func(object_id, &mut object)
+                                })
                                 .collect();
                             object_streams.extend(objects);
                         } else {
@@ -389,7 +412,9 @@ impl Reader<'_> {
         let end = start + length;
 
         if end > self.buffer.len() {
-            return Err(Error::InvalidStream("stream extends after document end.".to_string()));
+            return Err(Error::InvalidStream(
+                "stream extends after document end.".to_string(),
+            ));
         }
 
         stream.set_content(self.buffer[start..end].to_vec());
@@ -415,7 +440,11 @@ impl Reader<'_> {
 
     /// Get object offset by object ID.
     fn get_offset(&self, id: ObjectId) -> Result<u32> {
-        let entry = self.document.reference_table.get(id.0).ok_or(Error::MissingXrefEntry)?;
+        let entry = self
+            .document
+            .reference_table
+            .get(id.0)
+            .ok_or(Error::MissingXrefEntry)?;
         match *entry {
             XrefEntry::Normal { offset, generation } if generation == id.1 => Ok(offset),
             _ => Err(Error::MissingXrefEntry),
@@ -424,7 +453,10 @@ impl Reader<'_> {
 
     pub fn get_object(&self, id: ObjectId, already_seen: &mut HashSet<ObjectId>) -> Result<Object> {
         if already_seen.contains(&id) {
-            warn!("reference cycle detected resolving object {} {}", id.0, id.1);
+            warn!(
+                "reference cycle detected resolving object {} {}",
+                id.0, id.1
+            );
             return Err(Error::ReferenceCycle(id));
         }
         // A chain of references (a /Length naming an object whose /Length
@@ -442,7 +474,10 @@ impl Reader<'_> {
     }
 
     fn read_object(
-        &self, offset: usize, expected_id: Option<ObjectId>, already_seen: &mut HashSet<ObjectId>,
+        &self,
+        offset: usize,
+        expected_id: Option<ObjectId>,
+        already_seen: &mut HashSet<ObjectId>,
     ) -> Result<(ObjectId, Object)> {
         if offset > self.buffer.len() {
             return Err(Error::InvalidOffset(offset));

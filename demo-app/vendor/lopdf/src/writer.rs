@@ -36,7 +36,14 @@ impl Document {
         for (&(id, generation), object) in &self.objects {
             if object
                 .type_name()
-                .map(|name| [b"ObjStm".as_slice(), b"XRef".as_slice(), b"Linearized".as_slice()].contains(&name))
+                .map(|name| {
+                    [
+                        b"ObjStm".as_slice(),
+                        b"XRef".as_slice(),
+                        b"Linearized".as_slice(),
+                    ]
+                    .contains(&name)
+                })
                 .ok()
                 != Some(true)
             {
@@ -68,7 +75,10 @@ impl Document {
     /// Insert an `Object` to the end of the PDF (not visible when inspecting `Document`).
     /// Note: This is different from the "Cross Reference Table".
     fn write_cross_reference_stream<W: Write>(
-        &mut self, file: &mut CountingWrite<&mut W>, xref: &mut Xref, xref_start: u32,
+        &mut self,
+        file: &mut CountingWrite<&mut W>,
+        xref: &mut Xref,
+        xref_start: u32,
     ) -> Result<()> {
         // Increment max_id to account for CRS.
         self.max_id += 1;
@@ -86,7 +96,8 @@ impl Document {
         // Set the size of each entry in bytes (default for PDFs is `[1 2 1]`)
         // In our case we use `[u8, u32, u16]` for each entry
         // to keep things simple and working at all times.
-        self.trailer.set("W", Array(vec![Integer(1), Integer(4), Integer(2)]));
+        self.trailer
+            .set("W", Array(vec![Integer(1), Integer(4), Integer(2)]));
         // Note that `ASCIIHexDecode` does not work correctly,
         // but is still useful for debugging sometimes.
         let filter = XRefStreamFilter::None;
@@ -152,7 +163,9 @@ impl IncrementalDocument {
         // Write/Append new document version.
         let mut xref = Xref::new(
             self.new_document.max_id + 1,
-            self.get_prev_documents().reference_table.cross_reference_type,
+            self.get_prev_documents()
+                .reference_table
+                .cross_reference_type,
         );
 
         if let Some(last_byte) = prev_document_bytes.last() {
@@ -168,7 +181,14 @@ impl IncrementalDocument {
         for (&(id, generation), object) in &self.new_document.objects {
             if object
                 .type_name()
-                .map(|name| [b"ObjStm".as_slice(), b"XRef".as_slice(), b"Linearized".as_slice()].contains(&name))
+                .map(|name| {
+                    [
+                        b"ObjStm".as_slice(),
+                        b"XRef".as_slice(),
+                        b"Linearized".as_slice(),
+                    ]
+                    .contains(&name)
+                })
                 .ok()
                 != Some(true)
             {
@@ -186,8 +206,11 @@ impl IncrementalDocument {
             }
             XrefType::CrossReferenceStream => {
                 // Cross Reference Stream instead of XRef and Trailer
-                self.new_document
-                    .write_cross_reference_stream(&mut target, &mut xref, xref_start as u32)?;
+                self.new_document.write_cross_reference_stream(
+                    &mut target,
+                    &mut xref,
+                    xref_start as u32,
+                )?;
             }
         }
         // Write `startxref` part of trailer
@@ -208,7 +231,10 @@ pub enum XRefStreamFilter {
 
 impl Writer {
     fn need_separator(object: &Object) -> bool {
-        matches!(*object, Null | Boolean(_) | Integer(_) | Real(_) | Reference(_))
+        matches!(
+            *object,
+            Null | Boolean(_) | Integer(_) | Real(_) | Reference(_)
+        )
     }
 
     fn need_end_separator(object: &Object) -> bool {
@@ -239,7 +265,10 @@ impl Writer {
                         // Add entry
                         xref_section.add_entry(XrefEntry::Normal { offset, generation });
                     }
-                    XrefEntry::Compressed { container: _, index: _ } => {
+                    XrefEntry::Compressed {
+                        container: _,
+                        index: _,
+                    } => {
                         xref_section.add_unusable_free_entry();
                     }
                     XrefEntry::Free => {
@@ -265,7 +294,10 @@ impl Writer {
     }
 
     /// Create stream for Cross reference stream.
-    fn create_xref_steam(xref: &Xref, filter: XRefStreamFilter) -> Result<(Vec<u8>, usize, Object)> {
+    fn create_xref_steam(
+        xref: &Xref,
+        filter: XRefStreamFilter,
+    ) -> Result<(Vec<u8>, usize, Object)> {
         let mut xref_sections = Vec::new();
         let mut xref_section = XrefSection::new(0);
 
@@ -343,7 +375,11 @@ impl Writer {
     }
 
     fn write_indirect_object<W: Write>(
-        file: &mut CountingWrite<&mut W>, id: u32, generation: u16, object: &Object, xref: &mut Xref,
+        file: &mut CountingWrite<&mut W>,
+        id: u32,
+        generation: u16,
+        object: &Object,
+        xref: &mut Xref,
     ) -> Result<()> {
         let offset = file.bytes_written as u32;
         xref.insert(id, XrefEntry::Normal { offset, generation });
@@ -352,13 +388,21 @@ impl Writer {
             "{} {} obj\n{}",
             id,
             generation,
-            if Writer::need_separator(object) { " " } else { "" }
+            if Writer::need_separator(object) {
+                " "
+            } else {
+                ""
+            }
         )?;
         Writer::write_object(file, object)?;
         writeln!(
             file,
             "{}\nendobj",
-            if Writer::need_end_separator(object) { " " } else { "" }
+            if Writer::need_end_separator(object) {
+                " "
+            } else {
+                ""
+            }
         )?;
         Ok(())
     }
@@ -545,8 +589,10 @@ fn save_document() {
     doc.objects.insert((2, 0), Boolean(true));
     doc.objects.insert((3, 0), Integer(3));
     doc.objects.insert((4, 0), Real(0.5));
-    doc.objects
-        .insert((5, 0), String("text((\r)".as_bytes().to_vec(), StringFormat::Literal));
+    doc.objects.insert(
+        (5, 0),
+        String("text((\r)".as_bytes().to_vec(), StringFormat::Literal),
+    );
     doc.objects.insert(
         (6, 0),
         String("text((\r)".as_bytes().to_vec(), StringFormat::Hexadecimal),
@@ -555,8 +601,10 @@ fn save_document() {
     doc.objects.insert((8, 0), Reference((1, 0)));
     doc.objects
         .insert((9, 2), Array(vec![Integer(1), Integer(2), Integer(3)]));
-    doc.objects
-        .insert((11, 0), Stream(Stream::new(Dictionary::new(), vec![0x41, 0x42, 0x43])));
+    doc.objects.insert(
+        (11, 0),
+        Stream(Stream::new(Dictionary::new(), vec![0x41, 0x42, 0x43])),
+    );
     let mut dict = Dictionary::new();
     dict.set("A", Null);
     dict.set("B", false);

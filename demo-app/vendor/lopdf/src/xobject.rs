@@ -32,7 +32,10 @@ pub fn form(boundingbox: Vec<f32>, matrix: Vec<f32>, content: Vec<u8>) -> Stream
         "BBox",
         Object::Array(boundingbox.into_iter().map(Object::Real).collect()),
     );
-    dict.set("Matrix", Object::Array(matrix.into_iter().map(Object::Real).collect()));
+    dict.set(
+        "Matrix",
+        Object::Array(matrix.into_iter().map(Object::Real).collect()),
+    );
     let mut xobject = Stream::new(dict, content);
     // Ignore any compression error.
     let _ = xobject.compress();
@@ -67,8 +70,12 @@ pub fn image_from(buffer: Vec<u8>) -> Result<Stream> {
         ColorType::Rgb16 => (16, b"DeviceRGB".to_vec()),
         ColorType::Rgba16 => (16, b"DeviceRGB".to_vec()),
         // f32 not supported, maybe JPXDecode?
-        ColorType::Rgb32F => return Err(Error::Unimplemented("ColorType::Rgb32F is not supported")),
-        ColorType::Rgba32F => return Err(Error::Unimplemented("ColorType::Rgba32F is not supported")),
+        ColorType::Rgb32F => {
+            return Err(Error::Unimplemented("ColorType::Rgb32F is not supported"))
+        }
+        ColorType::Rgba32F => {
+            return Err(Error::Unimplemented("ColorType::Rgba32F is not supported"))
+        }
         // The above ColorType is all the types currently supported by the image crate
         // But ColorType is #[non_exhaustive], there may be new types supported in the future
         _ => {
@@ -132,15 +139,17 @@ pub fn image_from(buffer: Vec<u8>) -> Result<Stream> {
                 .flat_map(|&pixel| pixel.to_be_bytes()) // convert each 16-bit pixel to big-endian bytes
                 .collect(),
             // f32 not supported, maybe JPXDecode?
-            ColorType::Rgb32F => return Err(Error::Unimplemented("ColorType::Rgb32F is not supported")),
-            ColorType::Rgba32F => return Err(Error::Unimplemented("ColorType::Rgba32F is not supported")),
+            ColorType::Rgb32F => {
+                return Err(Error::Unimplemented("ColorType::Rgb32F is not supported"))
+            }
+            ColorType::Rgba32F => {
+                return Err(Error::Unimplemented("ColorType::Rgba32F is not supported"))
+            }
             // The above ColorType is all the types currently supported by the image crate
             // But ColorType is #[non_exhaustive], there may be new types supported in the future
-            _ => {
-                return Err(Error::Unimplemented(
-                    "The image library supports a new color type, but lopdf has not been updated yet",
-                ))
-            }
+            _ => return Err(Error::Unimplemented(
+                "The image library supports a new color type, but lopdf has not been updated yet",
+            )),
         };
 
         let mut img_object = Stream::new(dict, content);
@@ -172,7 +181,8 @@ fn insert_image() {
     let pages = doc.get_pages();
     let page_id = *pages.get(&1).expect(&format!("Page {} not exist.", 1));
     let img = xobject::image("assets/pdf_icon.jpg").unwrap();
-    doc.insert_image(page_id, img, (100.0, 210.0), (400.0, 225.0)).unwrap();
+    doc.insert_image(page_id, img, (100.0, 210.0), (400.0, 225.0))
+        .unwrap();
     doc.save("test_5_image.pdf").unwrap();
 }
 
@@ -184,7 +194,8 @@ async fn insert_image() {
     let pages = doc.get_pages();
     let page_id = *pages.get(&1).expect(&format!("Page {} not exist.", 1));
     let img = xobject::image("assets/pdf_icon.jpg").unwrap();
-    doc.insert_image(page_id, img, (100.0, 210.0), (400.0, 225.0)).unwrap();
+    doc.insert_image(page_id, img, (100.0, 210.0), (400.0, 225.0))
+        .unwrap();
     doc.save("test_5_image.pdf").unwrap();
 }
 
@@ -209,7 +220,9 @@ fn embed_supported_color_type() -> Result<()> {
         let img = image::open(&img_path)?;
         let (width, height) = img.dimensions();
         let color_type = img.color();
-        println!("Image: {img_path:?}, width: {width}, height: {height}, color type: {color_type:?}");
+        println!(
+            "Image: {img_path:?}, width: {width}, height: {height}, color type: {color_type:?}"
+        );
 
         let image_stream = xobject::image(img_path)?;
 
@@ -218,7 +231,14 @@ fn embed_supported_color_type() -> Result<()> {
 
         let cm_operation = Operation::new(
             "cm",
-            vec![width.into(), 0.into(), 0.into(), height.into(), 0.into(), 0.into()],
+            vec![
+                width.into(),
+                0.into(),
+                0.into(),
+                height.into(),
+                0.into(),
+                0.into(),
+            ],
         );
 
         let do_operation = Operation::new("Do", vec![Object::Name(img_name.as_bytes().to_vec())]);

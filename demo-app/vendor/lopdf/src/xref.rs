@@ -89,7 +89,10 @@ impl XrefEntry {
             XrefEntry::Normal { offset, generation } => {
                 writeln!(file, "{:>010} {:>05} n ", offset, generation)?;
             }
-            XrefEntry::Compressed { container: _, index: _ } => {
+            XrefEntry::Compressed {
+                container: _,
+                index: _,
+            } => {
                 writeln!(file, "{:>010} {:>05} f ", 0, 65535)?;
             }
             XrefEntry::Free => {

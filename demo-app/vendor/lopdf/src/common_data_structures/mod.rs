@@ -46,8 +46,8 @@ pub fn decode_text_string(obj: &Object) -> Result<String> {
 #[cfg(test)]
 mod test {
     use crate::{
-        common_data_structures::decode_text_string, encodings, parser::ParserInput, text_string, writer::Writer,
-        Object, StringFormat,
+        common_data_structures::decode_text_string, encodings, parser::ParserInput, text_string,
+        writer::Writer, Object, StringFormat,
     };
 
     #[test]

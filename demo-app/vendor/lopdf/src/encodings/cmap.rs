@@ -68,9 +68,19 @@ impl ToUnicodeCMap {
                                     offset: u32::wrapping_sub(dst_vec[0][0] as u32, start),
                                 },
                             ),
-                            1 => cmap.put(start, end, code_len, BfRangeTarget::HexString(dst_vec[0].clone())),
+                            1 => cmap.put(
+                                start,
+                                end,
+                                code_len,
+                                BfRangeTarget::HexString(dst_vec[0].clone()),
+                            ),
                             0 => return Err(UnicodeCMapError::InvalidCodeRange),
-                            _ => cmap.put(start, end, code_len, BfRangeTarget::ArrayOfHexStrings(dst_vec.clone())),
+                            _ => cmap.put(
+                                start,
+                                end,
+                                code_len,
+                                BfRangeTarget::ArrayOfHexStrings(dst_vec.clone()),
+                            ),
                         }
                     }
                 }
@@ -88,15 +98,19 @@ impl ToUnicodeCMap {
 
         let bf_ranges_map = &self.bf_ranges[(code_len - 1) as usize];
 
-        bf_ranges_map.get_key_value(&code).map(|(range, value)| match value {
-            HexString(vec) => {
-                let mut ret_vec = vec.clone();
-                *(ret_vec.last_mut().unwrap()) += (code - range.start()) as u16;
-                ret_vec
-            }
-            UTF16CodePoint { offset } => vec![u32::wrapping_add(code, *offset) as u16],
-            ArrayOfHexStrings(vec_of_strings) => vec_of_strings[(code - range.start()) as usize].clone(),
-        })
+        bf_ranges_map
+            .get_key_value(&code)
+            .map(|(range, value)| match value {
+                HexString(vec) => {
+                    let mut ret_vec = vec.clone();
+                    *(ret_vec.last_mut().unwrap()) += (code - range.start()) as u16;
+                    ret_vec
+                }
+                UTF16CodePoint { offset } => vec![u32::wrapping_add(code, *offset) as u16],
+                ArrayOfHexStrings(vec_of_strings) => {
+                    vec_of_strings[(code - range.start()) as usize].clone()
+                }
+            })
     }
 
     pub fn get_or_replacement_char(&self, code: SourceCode, code_len: CodeLen) -> Vec<u16> {
@@ -104,7 +118,13 @@ impl ToUnicodeCMap {
             .unwrap_or(vec![ToUnicodeCMap::REPLACEMENT_CHAR])
     }
 
-    pub fn put(&mut self, src_code_lo: SourceCode, src_code_hi: SourceCode, code_len: CodeLen, target: BfRangeTarget) {
+    pub fn put(
+        &mut self,
+        src_code_lo: SourceCode,
+        src_code_hi: SourceCode,
+        code_len: CodeLen,
+        target: BfRangeTarget,
+    ) {
         if code_len > 4 || code_len == 0 {
             error!("Code lenght should be between l and 4 bytes, got {code_len}, ignoring");
             return;

@@ -57,22 +57,25 @@ impl Encoding<'_> {
                 let mut considered_source_code = 0u32;
                 for byte in bytes {
                     if bytes_in_considered_code == 4 {
-                        let mut value = unicode_map.get_or_replacement_char(considered_source_code, 4);
+                        let mut value =
+                            unicode_map.get_or_replacement_char(considered_source_code, 4);
                         considered_source_code = 0;
                         bytes_in_considered_code = 0;
                         output_bytes.append(&mut value);
                     }
                     bytes_in_considered_code += 1;
                     considered_source_code = considered_source_code * 256 + *byte as u32;
-                    if let Some(mut value) = unicode_map.get(considered_source_code, bytes_in_considered_code) {
+                    if let Some(mut value) =
+                        unicode_map.get(considered_source_code, bytes_in_considered_code)
+                    {
                         considered_source_code = 0;
                         bytes_in_considered_code = 0;
                         output_bytes.append(&mut value);
                     }
                 }
                 if bytes_in_considered_code > 0 {
-                    let mut value =
-                        unicode_map.get_or_replacement_char(considered_source_code, bytes_in_considered_code);
+                    let mut value = unicode_map
+                        .get_or_replacement_char(considered_source_code, bytes_in_considered_code);
                     output_bytes.append(&mut value);
                 }
                 let utf16_str: Vec<u8> = output_bytes
@@ -88,7 +91,9 @@ impl Encoding<'_> {
     pub fn string_to_bytes(&self, text: &str) -> Vec<u8> {
         match self {
             Self::OneByteEncoding(map) => string_to_bytes(map, text),
-            Self::SimpleEncoding(b"UniGB-UCS2-H") | Self::SimpleEncoding(b"UniGB-UTF16-H") => encode_utf16_be(text),
+            Self::SimpleEncoding(b"UniGB-UCS2-H") | Self::SimpleEncoding(b"UniGB-UTF16-H") => {
+                encode_utf16_be(text)
+            }
             Self::UnicodeMapEncoding(_unicode_map) => {
                 // maybe only possible if the unicode map is an identity?
                 unimplemented!()
@@ -133,8 +138,18 @@ mod tests {
     fn unicode_with_2byte_code_does_not_convert_single_bytes() {
         let mut cmap = ToUnicodeCMap::new();
 
-        cmap.put(0x0000, 0x0002, 2, cmap::BfRangeTarget::UTF16CodePoint { offset: 0 });
-        cmap.put(0x0024, 0x0025, 2, cmap::BfRangeTarget::UTF16CodePoint { offset: 0 });
+        cmap.put(
+            0x0000,
+            0x0002,
+            2,
+            cmap::BfRangeTarget::UTF16CodePoint { offset: 0 },
+        );
+        cmap.put(
+            0x0024,
+            0x0025,
+            2,
+            cmap::BfRangeTarget::UTF16CodePoint { offset: 0 },
+        );
 
         let bytes: [u8; 2] = [0x00, 0x24];
 

@@ -1,10 +1,10 @@
-use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
-use crate::ObjectId;
-use md5::{Digest as _, Md5};
-use rand::Rng as _;
-use super::DecryptionError;
 use super::pkcs5::Pkcs5;
 use super::rc4::Rc4;
+use super::DecryptionError;
+use crate::ObjectId;
+use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
+use md5::{Digest as _, Md5};
+use rand::Rng as _;
 
 type Aes128CbcEnc = cbc::Encryptor<aes::Aes128>;
 type Aes256CbcEnc = cbc::Encryptor<aes::Aes256>;

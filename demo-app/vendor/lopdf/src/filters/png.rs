@@ -69,7 +69,8 @@ pub fn decode_row(filter: FilterType, bpp: usize, previous: &[u8], current: &mut
             }
 
             for i in bpp..len {
-                current[i] = current[i].wrapping_add((i16::from(current[i - bpp]) + i16::from(previous[i]) / 2) as u8);
+                current[i] = current[i]
+                    .wrapping_add((i16::from(current[i - bpp]) + i16::from(previous[i]) / 2) as u8);
             }
         }
         Paeth => {
@@ -78,13 +79,21 @@ pub fn decode_row(filter: FilterType, bpp: usize, previous: &[u8], current: &mut
             }
 
             for i in bpp..len {
-                current[i] = current[i].wrapping_add(paeth_predict(current[i - bpp], previous[i], previous[i - bpp]));
+                current[i] = current[i].wrapping_add(paeth_predict(
+                    current[i - bpp],
+                    previous[i],
+                    previous[i - bpp],
+                ));
             }
         }
     }
 }
 
-pub fn decode_frame(content: &[u8], bytes_per_pixel: usize, pixels_per_row: usize) -> Result<Vec<u8>> {
+pub fn decode_frame(
+    content: &[u8],
+    bytes_per_pixel: usize,
+    pixels_per_row: usize,
+) -> Result<Vec<u8>> {
     let bytes_per_row = bytes_per_pixel * pixels_per_row;
     let mut previous = Vec::new();
     previous.try_reserve(bytes_per_row)?;
@@ -100,7 +109,12 @@ pub fn decode_frame(content: &[u8], bytes_per_pixel: usize, pixels_per_row: usiz
             (&content[pos..]).read_exact(current.as_mut_slice())?;
             pos += bytes_per_row;
 
-            decode_row(filter, bytes_per_pixel, previous.as_slice(), current.as_mut_slice());
+            decode_row(
+                filter,
+                bytes_per_pixel,
+                previous.as_slice(),
+                current.as_mut_slice(),
+            );
             decoded.write_all(current.as_slice())?;
             mem::swap(&mut previous, &mut current);
         } else {
@@ -132,7 +146,8 @@ pub fn encode_row(method: FilterType, bpp: usize, previous: &[u8], current: &mut
         }
         Avg => {
             for i in (bpp..len).rev() {
-                current[i] = current[i].wrapping_sub(current[i - bpp].wrapping_add(previous[i]) / 2);
+                current[i] =
+                    current[i].wrapping_sub(current[i - bpp].wrapping_add(previous[i]) / 2);
             }
 
             for i in 0..bpp {
@@ -141,7 +156,11 @@ pub fn encode_row(method: FilterType, bpp: usize, previous: &[u8], current: &mut
         }
         Paeth => {
             for i in (bpp..len).rev() {
-                current[i] = current[i].wrapping_sub(paeth_predict(current[i - bpp], previous[i], previous[i - bpp]));
+                current[i] = current[i].wrapping_sub(paeth_predict(
+                    current[i - bpp],
+                    previous[i],
+                    previous[i - bpp],
+                ));
             }
 
             for i in 0..bpp {

@@ -1,19 +1,19 @@
 //! PromQL for an operation's signals, written once for the rules and the
 //! dashboard: the two differ only in their label filter, grouping and window.
 
-use super::model::Operation;
+use crate::model::Operation;
 
 /// Where a query looks: the label matchers every selector gets (`""` for
 /// none), the labels it keeps, and its range.
 #[derive(Clone, Copy)]
-pub(super) struct Scope<'a> {
-    pub(super) filter: &'a str,
-    pub(super) by: &'a [&'a str],
-    pub(super) window: &'a str,
+pub(crate) struct Scope<'a> {
+    pub(crate) filter: &'a str,
+    pub(crate) by: &'a [&'a str],
+    pub(crate) window: &'a str,
 }
 
 /// `name{filter,extra}`, without braces when there is nothing to match.
-pub(super) fn series(name: &str, filter: &str, extra: &[String]) -> String {
+pub(crate) fn series(name: &str, filter: &str, extra: &[String]) -> String {
     let matchers: Vec<&str> = std::iter::once(filter)
         .chain(extra.iter().map(String::as_str))
         .filter(|matcher| !matcher.is_empty())
@@ -37,7 +37,7 @@ fn summed_rate(name: &str, scope: Scope<'_>, extra: &[String]) -> String {
 
 /// A matcher for `le` equal to `bound` however the exposition wrote it:
 /// `1` and `1.0` name the same bound.
-pub(super) fn le_matcher(bound: f64) -> String {
+pub(crate) fn le_matcher(bound: f64) -> String {
     if bound.fract() == 0.0 && bound.abs() < 1e15 {
         format!(r#"le=~"{bound}(\\.0)?""#)
     } else {
@@ -46,7 +46,7 @@ pub(super) fn le_matcher(bound: f64) -> String {
 }
 
 /// `label="value"` for each pair.
-pub(super) fn equalities(pairs: &[(&str, &str)]) -> Vec<String> {
+pub(crate) fn equalities(pairs: &[(&str, &str)]) -> Vec<String> {
     pairs
         .iter()
         .map(|(name, value)| format!(r#"{name}="{}""#, escape(value)))
@@ -54,7 +54,7 @@ pub(super) fn equalities(pairs: &[(&str, &str)]) -> Vec<String> {
 }
 
 /// `value` matched literally inside a PromQL (RE2) regular expression.
-pub(super) fn regex_literal(value: &str) -> String {
+pub(crate) fn regex_literal(value: &str) -> String {
     let mut literal = String::with_capacity(value.len());
     for c in value.chars() {
         if "\\.+*?()|[]{}^$".contains(c) {
@@ -66,13 +66,13 @@ pub(super) fn regex_literal(value: &str) -> String {
 }
 
 /// A label value inside a PromQL string.
-pub(super) fn escape(value: &str) -> String {
+pub(crate) fn escape(value: &str) -> String {
     value.replace('\\', r"\\").replace('"', "\\\"")
 }
 
 impl Operation<'_> {
     /// Calls per second, when they are counted.
-    pub(super) fn calls_rate(&self, scope: Scope<'_>, extra: &[String]) -> Option<String> {
+    pub(crate) fn calls_rate(&self, scope: Scope<'_>, extra: &[String]) -> Option<String> {
         match (self.histogram, self.calls) {
             (Some(histogram), _) => Some(summed_rate(
                 &format!("{}_count", histogram.name),
@@ -87,7 +87,7 @@ impl Operation<'_> {
     /// Failed calls per second: the `errors` counter but the `error_type`
     /// values that are the caller's fault, or the calls whose outcome is not
     /// `ok`.
-    pub(super) fn errors_rate(&self, scope: Scope<'_>, extra: &[String]) -> Option<String> {
+    pub(crate) fn errors_rate(&self, scope: Scope<'_>, extra: &[String]) -> Option<String> {
         match (self.errors, self.calls, self.outcome) {
             (Some(errors), _, _) => {
                 let mut matchers = extra.to_vec();
@@ -111,7 +111,7 @@ impl Operation<'_> {
     }
 
     /// The share of calls that failed.
-    pub(super) fn error_ratio(&self, scope: Scope<'_>, extra: &[String]) -> Option<String> {
+    pub(crate) fn error_ratio(&self, scope: Scope<'_>, extra: &[String]) -> Option<String> {
         Some(format!(
             "{}\n/\n{}",
             self.errors_rate(scope, extra)?,
@@ -120,7 +120,7 @@ impl Operation<'_> {
     }
 
     /// The share of calls slower than `bound` (one of the histogram's bounds).
-    pub(super) fn slow_ratio(
+    pub(crate) fn slow_ratio(
         &self,
         bound: f64,
         scope: Scope<'_>,
@@ -138,7 +138,7 @@ impl Operation<'_> {
 }
 
 /// `histogram_quantile(q, sum by (labels, le) (rate(name_bucket[window])))`.
-pub(super) fn histogram_quantile(
+pub(crate) fn histogram_quantile(
     histogram: &str,
     quantile: f64,
     scope: Scope<'_>,
@@ -158,7 +158,7 @@ pub(super) fn histogram_quantile(
 
 /// The share of `counter`'s requests with a 5xx status; 0, not nothing, when
 /// there are none.
-pub(super) fn server_error_ratio(counter: &str, scope: Scope<'_>) -> String {
+pub(crate) fn server_error_ratio(counter: &str, scope: Scope<'_>) -> String {
     let all = summed_rate(counter, scope, &[]);
     let failed = summed_rate(counter, scope, &[r#"status=~"5..""#.to_owned()]);
     format!("(\n{failed}\nor\n{all} * 0\n)\n/\n{all}")

@@ -1,4 +1,4 @@
-//! Operations files generated from the [`catalog`](crate::catalog): Prometheus
+//! Operations files generated from the [`catalog`](metricate::catalog()): Prometheus
 //! recording rules and alerts, a Grafana dashboard, the metric reference, the
 //! runbooks the alerts link to, and the Prometheus and Alertmanager
 //! configuration that loads them. Every family the binary declares is known
@@ -16,10 +16,19 @@
 //! | the process families | a memory alert over [`Settings::memory_bytes`] | memory, CPU, open files, uptime |
 //! | `up` | a service-down alert | targets up |
 //!
+//! Every file is built from typed models: the rules and the dashboard are
+//! planned from the catalogue, then written through `serde` models of
+//! Prometheus's rule file and configuration, Alertmanager's configuration
+//! (YAML, by a small writer of this crate that quotes every string and writes
+//! PromQL as literal blocks) and Grafana's dashboard JSON (`serde_json`). The
+//! HTTP and process families are found by the constants of
+//! [`metricate::names`], the names the runtime declares them with. This crate
+//! uses nothing but metricate's public API.
+//!
 //! Any binary can hand them out with one call; `demo-app emit` is this:
 //!
 //! ```
-//! use metricate::ops::{Artifact, Settings};
+//! use metricate_ops::{Artifact, Settings};
 //!
 //! #[derive(Debug, metricate::LabelValue)]
 //! enum ParseError { Empty }
@@ -36,7 +45,7 @@
 //! # let _ = parse("");
 //!
 //! let settings = Settings::new("cv-service");
-//! let rules = metricate::ops::generate(Artifact::Rules, &metricate::catalog(), &settings);
+//! let rules = metricate_ops::generate(Artifact::Rules, &metricate::catalog(), &settings);
 //! assert!(rules.contains("record: \"job:doc_ops_parse_calls:rate5m\""));
 //! assert!(rules.contains("alert: \"ParseLatencyBudgetBurnFast\""));
 //! let artifact: Artifact = "dashboard".parse().unwrap();
@@ -45,14 +54,16 @@
 
 mod config;
 mod dashboard;
+mod grafana;
 mod model;
 mod promql;
 mod reference;
 mod rules;
+mod rules_file;
 mod runbooks;
 mod yaml;
 
-use crate::Catalog;
+use metricate::Catalog;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -63,7 +74,7 @@ use std::time::Duration;
 /// defaults; change a field to change one.
 ///
 /// ```
-/// let mut settings = metricate::ops::Settings::new("cv-service");
+/// let mut settings = metricate_ops::Settings::new("cv-service");
 /// settings.targets = vec!["10.0.0.5:8080".into(), "10.0.0.6:8080".into()];
 /// settings.error_ratio = 0.01;
 /// assert_eq!(settings.job, "cv-service");
@@ -232,7 +243,7 @@ pub fn generate(artifact: Artifact, catalog: &Catalog, settings: &Settings) -> S
     match artifact {
         Artifact::Rules => {
             let panels = dashboard::plan(&model, settings).panel_ids();
-            yaml::rules(&rules::plan(&model, settings), settings, &panels)
+            rules_file::render(&rules::plan(&model, settings), settings, &panels)
         }
         Artifact::Dashboard => dashboard::render(&dashboard::plan(&model, settings), settings),
         Artifact::Reference => reference::render(catalog, &model, settings),

@@ -1,11 +1,11 @@
 //! The metric reference: every family with its kind, labels and their values,
 //! help, buckets, declaring sites, and the rules and panels that read it.
 
-use super::dashboard;
-use super::model::Model;
-use super::rules;
-use super::Settings;
-use crate::{Catalog, FamilyInfo, MetricKind};
+use crate::dashboard;
+use crate::model::Model;
+use crate::rules;
+use crate::Settings;
+use metricate::{Catalog, FamilyInfo, MetricKind};
 use std::fmt::Write;
 
 fn is_name_char(c: char) -> bool {
@@ -14,7 +14,7 @@ fn is_name_char(c: char) -> bool {
 
 /// Whether `expr` reads the series of `family` (for a histogram, its
 /// `_bucket`, `_count` or `_sum`).
-pub(super) fn mentions(expr: &str, family: &FamilyInfo) -> bool {
+pub(crate) fn mentions(expr: &str, family: &FamilyInfo) -> bool {
     let suffixes: &[&str] = match family.kind {
         MetricKind::Histogram => &["_bucket", "_count", "_sum"],
         _ => &[""],
@@ -52,7 +52,7 @@ fn code_list(items: &[String]) -> String {
 }
 
 /// `metrics.md`.
-pub(super) fn render(catalog: &Catalog, model: &Model<'_>, settings: &Settings) -> String {
+pub(crate) fn render(catalog: &Catalog, model: &Model<'_>, settings: &Settings) -> String {
     let plan = rules::plan(model, settings);
     let dashboard = dashboard::plan(model, settings);
     let mut out = String::new();

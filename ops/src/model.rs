@@ -4,43 +4,34 @@
 //! alike (gauges, timestamps, connection pools, the HTTP layer's, the
 //! process's).
 
-use crate::site::ERROR_TYPE;
-use crate::{Catalog, FamilyInfo, FunctionInfo, LatencyObjective, MetricKind};
-
-/// The HTTP layer's families, when the binary builds the layer.
-pub(super) const HTTP_DURATION: &str = "http_request_duration_seconds";
-pub(super) const HTTP_REQUESTS: &str = "http_requests_total";
-pub(super) const HTTP_IN_PROGRESS: &str = "http_requests_in_progress";
-/// The process families [`init`](crate::init) declares.
-pub(super) const PROCESS_RSS: &str = "process_resident_memory_bytes";
-pub(super) const PROCESS_CPU: &str = "process_cpu_seconds_total";
-pub(super) const PROCESS_START: &str = "process_start_time_seconds";
-pub(super) const PROCESS_OPEN_FDS: &str = "process_open_fds";
-pub(super) const PROCESS_MAX_FDS: &str = "process_max_fds";
+use metricate::names::{
+    ERROR_TYPE, HTTP_REQUESTS_TOTAL, HTTP_REQUEST_DURATION_SECONDS, PROCESS_RESIDENT_MEMORY_BYTES,
+};
+use metricate::{Catalog, FamilyInfo, FunctionInfo, LatencyObjective, MetricKind};
 
 /// Families an annotation declares together, and the fns that share them.
-pub(super) struct Operation<'c> {
+pub(crate) struct Operation<'c> {
     /// The name rules and panels use: the families' common stem (`cv_parse`
     /// of `cv_parse_duration_seconds` and `cv_parse_errors_total`).
-    pub(super) name: String,
+    pub(crate) name: String,
     /// The HELP of the first fn.
-    pub(super) help: &'c str,
-    pub(super) histogram: Option<&'c FamilyInfo>,
-    pub(super) errors: Option<&'c FamilyInfo>,
-    pub(super) calls: Option<&'c FamilyInfo>,
-    pub(super) in_flight: Option<&'c FamilyInfo>,
+    pub(crate) help: &'c str,
+    pub(crate) histogram: Option<&'c FamilyInfo>,
+    pub(crate) errors: Option<&'c FamilyInfo>,
+    pub(crate) calls: Option<&'c FamilyInfo>,
+    pub(crate) in_flight: Option<&'c FamilyInfo>,
     /// The label of `calls` that says how a call ended (`ok` or not).
-    pub(super) outcome: Option<&'static str>,
+    pub(crate) outcome: Option<&'static str>,
     /// The labels its series are split by, but `error_type` and the outcome.
-    pub(super) labels: Vec<&'static str>,
+    pub(crate) labels: Vec<&'static str>,
     /// The `error_type` values that are the caller's fault, of every fn in it:
     /// not failures of the operation.
-    pub(super) client_errors: Vec<&'static str>,
+    pub(crate) client_errors: Vec<&'static str>,
 }
 
 impl Operation<'_> {
     /// The families it declares.
-    pub(super) fn families(&self) -> impl Iterator<Item = &FamilyInfo> {
+    pub(crate) fn families(&self) -> impl Iterator<Item = &FamilyInfo> {
         [self.histogram, self.errors, self.calls, self.in_flight]
             .into_iter()
             .flatten()
@@ -48,19 +39,19 @@ impl Operation<'_> {
 
     /// Whether its failures can be counted: an `errors` counter, or `calls`
     /// split by outcome.
-    pub(super) fn counts_errors(&self) -> bool {
+    pub(crate) fn counts_errors(&self) -> bool {
         self.errors.is_some() || (self.calls.is_some() && self.outcome.is_some())
     }
 
     /// Whether its calls can be counted.
-    pub(super) fn counts_calls(&self) -> bool {
+    pub(crate) fn counts_calls(&self) -> bool {
         self.histogram.is_some() || self.calls.is_some()
     }
 }
 
 /// What an objective promises.
 #[derive(Clone, Copy)]
-pub(super) enum Promise {
+pub(crate) enum Promise {
     /// This share of calls succeeds.
     Success(f64),
     /// This share of calls is at most this fast.
@@ -69,7 +60,7 @@ pub(super) enum Promise {
 
 impl Promise {
     /// The share of calls that may fail the promise: the error budget.
-    pub(super) fn budget(self) -> f64 {
+    pub(crate) fn budget(self) -> f64 {
         let budget = match self {
             Promise::Success(target) => 1.0 - target,
             Promise::Latency(latency) => 1.0 - latency.percentile,
@@ -80,45 +71,45 @@ impl Promise {
 }
 
 /// One promise of one annotated fn.
-pub(super) struct Slo {
+pub(crate) struct Slo {
     /// `match_cv_latency`: the fn's name and what is promised.
-    pub(super) name: String,
+    pub(crate) name: String,
     /// The operation whose families measure it.
-    pub(super) operation: usize,
+    pub(crate) operation: usize,
     /// The series of that fn among the operation's: its labels of one value.
-    pub(super) selector: Vec<(&'static str, &'static str)>,
-    pub(super) promise: Promise,
+    pub(crate) selector: Vec<(&'static str, &'static str)>,
+    pub(crate) promise: Promise,
     /// The fn, for the runbook.
-    pub(super) function: String,
+    pub(crate) function: String,
 }
 
 /// A `<prefix>_active` and `<prefix>_idle` gauge pair: a pool.
-pub(super) struct Pool<'c> {
-    pub(super) prefix: &'c str,
-    pub(super) active: &'c FamilyInfo,
-    pub(super) idle: &'c FamilyInfo,
+pub(crate) struct Pool<'c> {
+    pub(crate) prefix: &'c str,
+    pub(crate) active: &'c FamilyInfo,
+    pub(crate) idle: &'c FamilyInfo,
 }
 
 /// Everything the generators read.
-pub(super) struct Model<'c> {
-    pub(super) operations: Vec<Operation<'c>>,
-    pub(super) slos: Vec<Slo>,
+pub(crate) struct Model<'c> {
+    pub(crate) operations: Vec<Operation<'c>>,
+    pub(crate) slos: Vec<Slo>,
     /// Counters no annotation declares (`counter!`), but the HTTP layer's and
     /// the process's.
-    pub(super) counters: Vec<&'c FamilyInfo>,
+    pub(crate) counters: Vec<&'c FamilyInfo>,
     /// Gauges neither an annotation's in-flight gauge nor the HTTP layer's
     /// nor the process's nor a timestamp nor half of a pool nor an `_info`
     /// gauge (whose labels are its value).
-    pub(super) gauges: Vec<&'c FamilyInfo>,
+    pub(crate) gauges: Vec<&'c FamilyInfo>,
     /// Histograms no annotation declares, but the HTTP layer's.
-    pub(super) histograms: Vec<&'c FamilyInfo>,
+    pub(crate) histograms: Vec<&'c FamilyInfo>,
     /// Gauges named `*_timestamp_seconds`: when something last happened.
-    pub(super) timestamps: Vec<&'c FamilyInfo>,
-    pub(super) pools: Vec<Pool<'c>>,
+    pub(crate) timestamps: Vec<&'c FamilyInfo>,
+    pub(crate) pools: Vec<Pool<'c>>,
     /// Whether the HTTP layer's families are there.
-    pub(super) http: bool,
+    pub(crate) http: bool,
     /// Whether the process families are there (`init` declares them).
-    pub(super) process: bool,
+    pub(crate) process: bool,
 }
 
 /// The stem of a family name: what remains without its unit and kind suffixes.
@@ -149,7 +140,7 @@ fn is_process(name: &str) -> bool {
 }
 
 impl<'c> Model<'c> {
-    pub(super) fn of(catalog: &'c Catalog) -> Model<'c> {
+    pub(crate) fn of(catalog: &'c Catalog) -> Model<'c> {
         let family = |name: Option<&'static str>| name.and_then(|name| catalog.family(name));
         let mut operations: Vec<Operation<'c>> = Vec::new();
         let mut slos = Vec::new();
@@ -249,9 +240,9 @@ impl<'c> Model<'c> {
             gauges,
             timestamps,
             pools,
-            http: catalog.family(HTTP_DURATION).is_some()
-                && catalog.family(HTTP_REQUESTS).is_some(),
-            process: catalog.family(PROCESS_RSS).is_some(),
+            http: catalog.family(HTTP_REQUEST_DURATION_SECONDS).is_some()
+                && catalog.family(HTTP_REQUESTS_TOTAL).is_some(),
+            process: catalog.family(PROCESS_RESIDENT_MEMORY_BYTES).is_some(),
             operations,
             slos,
         }
@@ -361,7 +352,7 @@ fn slo_stem(function: &FunctionInfo, all: &[FunctionInfo]) -> String {
 
 /// `text` with every character a Prometheus name may not hold written as
 /// `_u<hex>_`, so two different Rust identifiers never meet in one name.
-pub(super) fn prometheus_name(text: &str) -> String {
+pub(crate) fn prometheus_name(text: &str) -> String {
     let mut name = String::with_capacity(text.len());
     for (index, c) in text.chars().enumerate() {
         match c {

@@ -1,11 +1,14 @@
 //! The recording rules and alerts, planned from the model: one group of
 //! operation rules, one of objective (SLO) rules, one of alerts. The YAML
-//! ([`super::yaml`]) and the runbooks ([`super::runbooks`]) are written from
+//! ([`crate::rules_file`]) and the runbooks ([`crate::runbooks`]) are written from
 //! the same plan.
 
-use super::model::{Model, Operation, Promise, Slo, HTTP_DURATION, HTTP_REQUESTS, PROCESS_RSS};
-use super::promql::{self, equalities, Scope};
-use super::{camel, duration, Settings};
+use crate::model::{Model, Operation, Promise, Slo};
+use crate::promql::{self, equalities, Scope};
+use crate::{camel, duration, Settings};
+use metricate::names::{
+    HTTP_REQUESTS_TOTAL, HTTP_REQUEST_DURATION_SECONDS, PROCESS_RESIDENT_MEMORY_BYTES,
+};
 use std::time::Duration;
 
 /// The windows of the objectives' failure ratios.
@@ -23,7 +26,7 @@ const BURN_RATES: [(&str, &str, f64, Severity); 4] = [
 
 /// How soon someone must act.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Severity {
+pub(crate) enum Severity {
     /// Now: wakes someone up.
     Page,
     /// Within working hours.
@@ -31,7 +34,7 @@ pub(super) enum Severity {
 }
 
 impl Severity {
-    pub(super) fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Severity::Page => "page",
             Severity::Ticket => "ticket",
@@ -40,54 +43,54 @@ impl Severity {
 }
 
 /// A recording rule.
-pub(super) struct Record {
-    pub(super) name: String,
-    pub(super) expr: String,
+pub(crate) struct Record {
+    pub(crate) name: String,
+    pub(crate) expr: String,
 }
 
 /// What the runbook of an alert says.
-pub(super) struct Runbook {
+pub(crate) struct Runbook {
     /// What firing means.
-    pub(super) meaning: String,
+    pub(crate) meaning: String,
     /// Who notices, and how.
-    pub(super) impact: String,
+    pub(crate) impact: String,
     /// Where to look first, most likely first.
-    pub(super) diagnosis: Vec<String>,
+    pub(crate) diagnosis: Vec<String>,
     /// What to do.
-    pub(super) mitigation: Vec<String>,
+    pub(crate) mitigation: Vec<String>,
 }
 
 /// An alerting rule and its runbook.
-pub(super) struct Alert {
-    pub(super) name: String,
-    pub(super) expr: String,
-    pub(super) pending: Duration,
-    pub(super) severity: Severity,
-    pub(super) summary: String,
-    pub(super) description: String,
+pub(crate) struct Alert {
+    pub(crate) name: String,
+    pub(crate) expr: String,
+    pub(crate) pending: Duration,
+    pub(crate) severity: Severity,
+    pub(crate) summary: String,
+    pub(crate) description: String,
     /// The dashboard panel that shows it, by its key.
-    pub(super) panel: Option<String>,
-    pub(super) runbook: Runbook,
+    pub(crate) panel: Option<String>,
+    pub(crate) runbook: Runbook,
 }
 
 /// A rule group.
-pub(super) struct Group {
-    pub(super) name: String,
-    pub(super) records: Vec<Record>,
-    pub(super) alerts: Vec<Alert>,
+pub(crate) struct Group {
+    pub(crate) name: String,
+    pub(crate) records: Vec<Record>,
+    pub(crate) alerts: Vec<Alert>,
 }
 
 /// The three groups.
-pub(super) struct Plan {
-    pub(super) groups: Vec<Group>,
+pub(crate) struct Plan {
+    pub(crate) groups: Vec<Group>,
 }
 
 impl Plan {
-    pub(super) fn alerts(&self) -> impl Iterator<Item = &Alert> {
+    pub(crate) fn alerts(&self) -> impl Iterator<Item = &Alert> {
         self.groups.iter().flat_map(|group| &group.alerts)
     }
 
-    pub(super) fn records(&self) -> impl Iterator<Item = &Record> {
+    pub(crate) fn records(&self) -> impl Iterator<Item = &Record> {
         self.groups.iter().flat_map(|group| &group.records)
     }
 }
@@ -104,13 +107,13 @@ fn grouping<'a>(operation: &'a Operation<'_>) -> Vec<&'a str> {
 }
 
 /// The recorded names of an operation's signals.
-pub(super) struct OperationRecords {
-    pub(super) calls: String,
-    pub(super) errors: String,
-    pub(super) ratio: String,
+pub(crate) struct OperationRecords {
+    pub(crate) calls: String,
+    pub(crate) errors: String,
+    pub(crate) ratio: String,
 }
 
-pub(super) fn operation_records(operation: &Operation<'_>) -> OperationRecords {
+pub(crate) fn operation_records(operation: &Operation<'_>) -> OperationRecords {
     let level = level(&grouping(operation));
     OperationRecords {
         calls: format!("{level}:{}_calls:rate5m", operation.name),
@@ -120,7 +123,7 @@ pub(super) fn operation_records(operation: &Operation<'_>) -> OperationRecords {
 }
 
 /// The recorded failure ratio of an objective over `window`.
-pub(super) fn slo_record(slo: &Slo, window: &str) -> String {
+pub(crate) fn slo_record(slo: &Slo, window: &str) -> String {
     format!("job:{}_failures:ratio_rate{window}", slo.name)
 }
 
@@ -172,12 +175,12 @@ fn operation_group(model: &Model<'_>, settings: &Settings) -> Group {
         };
         records.push(Record {
             name: "job_method_route:http_requests:rate5m".to_owned(),
-            expr: format!("sum by (job, method, route) (rate({HTTP_REQUESTS}[5m]))"),
+            expr: format!("sum by (job, method, route) (rate({HTTP_REQUESTS_TOTAL}[5m]))"),
         });
         records.push(Record {
             name: "job:http_requests_server_errors:ratio_rate5m".to_owned(),
             expr: promql::server_error_ratio(
-                HTTP_REQUESTS,
+                HTTP_REQUESTS_TOTAL,
                 Scope {
                     by: &["job"],
                     ..scope
@@ -185,8 +188,8 @@ fn operation_group(model: &Model<'_>, settings: &Settings) -> Group {
             ),
         });
         records.push(Record {
-            name: format!("job_method_route:{HTTP_DURATION}:p95_rate5m"),
-            expr: promql::histogram_quantile(HTTP_DURATION, 0.95, scope, &[]),
+            name: format!("job_method_route:{HTTP_REQUEST_DURATION_SECONDS}:p95_rate5m"),
+            expr: promql::histogram_quantile(HTTP_REQUEST_DURATION_SECONDS, 0.95, scope, &[]),
         });
     }
     Group {
@@ -417,7 +420,7 @@ fn alert_group(model: &Model<'_>, settings: &Settings) -> Group {
                 meaning: "The service answers a share of its requests with a server error.".to_owned(),
                 impact: "Users see failed requests.".to_owned(),
                 diagnosis: vec![
-                    format!("Which route and status: `sum by (route, status) (rate({HTTP_REQUESTS}{{status=~\"5..\"}}[5m]))`."),
+                    format!("Which route and status: `sum by (route, status) (rate({HTTP_REQUESTS_TOTAL}{{status=~\"5..\"}}[5m]))`."),
                     "503s with `Retry-After` are a busy dependency; 500s are the service's own faults: read its logs.".to_owned(),
                 ],
                 mitigation: vec!["Roll back a recent deploy; shed load if a dependency is saturated.".to_owned()],
@@ -425,7 +428,7 @@ fn alert_group(model: &Model<'_>, settings: &Settings) -> Group {
         });
         alerts.push(Alert {
             name: "HttpLatencyHigh".to_owned(),
-            expr: format!("job_method_route:{HTTP_DURATION}:p95_rate5m > {}", settings.latency_seconds),
+            expr: format!("job_method_route:{HTTP_REQUEST_DURATION_SECONDS}:p95_rate5m > {}", settings.latency_seconds),
             pending,
             severity: Severity::Ticket,
             summary: format!("HTTP p95 latency of {{{{ $labels.method }}}} {{{{ $labels.route }}}} is over {}", seconds(settings.latency_seconds)),
@@ -507,7 +510,7 @@ fn alert_group(model: &Model<'_>, settings: &Settings) -> Group {
     if model.process {
         alerts.push(Alert {
             name: "ProcessMemoryHigh".to_owned(),
-            expr: format!("{PROCESS_RSS}{{job=\"{job}\"}} > {}", settings.memory_bytes),
+            expr: format!("{PROCESS_RESIDENT_MEMORY_BYTES}{{job=\"{job}\"}} > {}", settings.memory_bytes),
             pending,
             severity: Severity::Ticket,
             summary: "{{ $labels.instance }} uses more memory than expected".to_owned(),
@@ -548,7 +551,7 @@ fn label_list(operation: &Operation<'_>) -> String {
 }
 
 /// Every rule the model calls for.
-pub(super) fn plan(model: &Model<'_>, settings: &Settings) -> Plan {
+pub(crate) fn plan(model: &Model<'_>, settings: &Settings) -> Plan {
     Plan {
         groups: vec![
             operation_group(model, settings),

@@ -3,14 +3,16 @@
 //! saturation) with a panel per instrumented family and per gauge, and a row
 //! of error budgets, one per objective.
 
-use super::model::{
-    Model, Promise, HTTP_DURATION, HTTP_IN_PROGRESS, HTTP_REQUESTS, PROCESS_CPU, PROCESS_MAX_FDS,
-    PROCESS_OPEN_FDS, PROCESS_RSS, PROCESS_START,
+use crate::grafana::{self, DataSource, GridPos, Variable};
+use crate::model::{Model, Promise};
+use crate::promql::{self, equalities, series, Scope};
+use crate::Settings;
+use metricate::names::{
+    HTTP_REQUESTS_IN_PROGRESS, HTTP_REQUESTS_TOTAL, HTTP_REQUEST_DURATION_SECONDS,
+    PROCESS_CPU_SECONDS_TOTAL, PROCESS_MAX_FDS, PROCESS_OPEN_FDS, PROCESS_RESIDENT_MEMORY_BYTES,
+    PROCESS_START_TIME_SECONDS,
 };
-use super::promql::{self, equalities, series, Scope};
-use super::Settings;
-use crate::FamilyInfo;
-use serde_json::{json, Value};
+use metricate::FamilyInfo;
 use std::collections::BTreeMap;
 
 /// The Grafana dashboard schema the JSON follows.
@@ -24,17 +26,17 @@ const PER_ROW: u32 = 3;
 const HEIGHT: u32 = 8;
 
 /// The panel ids by key, for the alerts' links.
-pub(super) type PanelIds = BTreeMap<String, u32>;
+pub(crate) type PanelIds = BTreeMap<String, u32>;
 
 /// One query of a panel.
-pub(super) struct Query {
-    pub(super) expr: String,
-    pub(super) legend: String,
+pub(crate) struct Query {
+    pub(crate) expr: String,
+    pub(crate) legend: String,
 }
 
 /// How a panel draws.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Kind {
+pub(crate) enum Kind {
     /// Lines over time.
     Timeseries,
     /// One big number.
@@ -42,30 +44,30 @@ pub(super) enum Kind {
 }
 
 /// One panel.
-pub(super) struct Panel {
+pub(crate) struct Panel {
     /// What alerts and the reference call it: `op:cv_parse:errors`.
-    pub(super) key: String,
-    pub(super) title: String,
-    pub(super) description: String,
-    pub(super) unit: &'static str,
-    pub(super) kind: Kind,
-    pub(super) queries: Vec<Query>,
+    pub(crate) key: String,
+    pub(crate) title: String,
+    pub(crate) description: String,
+    pub(crate) unit: &'static str,
+    pub(crate) kind: Kind,
+    pub(crate) queries: Vec<Query>,
 }
 
 /// A row of panels.
-pub(super) struct Row {
-    pub(super) title: &'static str,
-    pub(super) panels: Vec<Panel>,
+pub(crate) struct Row {
+    pub(crate) title: &'static str,
+    pub(crate) panels: Vec<Panel>,
 }
 
 /// The rows, in order.
-pub(super) struct Plan {
-    pub(super) rows: Vec<Row>,
+pub(crate) struct Plan {
+    pub(crate) rows: Vec<Row>,
 }
 
 impl Plan {
     /// Each panel's id: rows and panels numbered in order from 1.
-    pub(super) fn panel_ids(&self) -> PanelIds {
+    pub(crate) fn panel_ids(&self) -> PanelIds {
         let mut ids = PanelIds::new();
         let mut next = 1;
         for row in &self.rows {
@@ -79,14 +81,14 @@ impl Plan {
     }
 
     /// Every panel.
-    pub(super) fn panels(&self) -> impl Iterator<Item = &Panel> {
+    pub(crate) fn panels(&self) -> impl Iterator<Item = &Panel> {
         self.rows.iter().flat_map(|row| &row.panels)
     }
 }
 
 /// The dashboard's uid: `metricate-<job>`, in the characters and length
 /// Grafana takes.
-pub(super) fn uid(job: &str) -> String {
+pub(crate) fn uid(job: &str) -> String {
     let cleaned: String = job
         .chars()
         .map(|c| {
@@ -181,7 +183,9 @@ fn traffic(model: &Model<'_>) -> Row {
             "Requests answered per second, by method and route template.",
             "reqps",
             vec![query(
-                format!("sum by (method, route) (rate({HTTP_REQUESTS}{{{FILTER}}}[{WINDOW}]))"),
+                format!(
+                    "sum by (method, route) (rate({HTTP_REQUESTS_TOTAL}{{{FILTER}}}[{WINDOW}]))"
+                ),
                 "{{method}} {{route}}".to_owned(),
             )],
         ));
@@ -236,7 +240,7 @@ fn errors(model: &Model<'_>) -> Row {
             "percentunit",
             vec![query(
                 promql::server_error_ratio(
-                    HTTP_REQUESTS,
+                    HTTP_REQUESTS_TOTAL,
                     Scope {
                         filter: FILTER,
                         by: &["job"],
@@ -296,7 +300,7 @@ fn latency(model: &Model<'_>) -> Row {
             "s",
             vec![query(
                 promql::histogram_quantile(
-                    HTTP_DURATION,
+                    HTTP_REQUEST_DURATION_SECONDS,
                     0.95,
                     Scope {
                         filter: FILTER,
@@ -344,7 +348,7 @@ fn saturation(model: &Model<'_>) -> Row {
             "Requests being answered, by route template.",
             "short",
             vec![query(
-                format!("sum by (route) ({HTTP_IN_PROGRESS}{{{FILTER}}})"),
+                format!("sum by (route) ({HTTP_REQUESTS_IN_PROGRESS}{{{FILTER}}})"),
                 "{{route}}".to_owned(),
             )],
         ));
@@ -427,14 +431,17 @@ fn saturation(model: &Model<'_>) -> Row {
                 "Resident memory",
                 "The process's resident set size.",
                 "bytes",
-                series(PROCESS_RSS, FILTER, &[]),
+                series(PROCESS_RESIDENT_MEMORY_BYTES, FILTER, &[]),
             ),
             (
                 "cpu",
                 "CPU",
                 "CPU time used per second: 1 is one core busy.",
                 "percentunit",
-                format!("rate({}[{WINDOW}])", series(PROCESS_CPU, FILTER, &[])),
+                format!(
+                    "rate({}[{WINDOW}])",
+                    series(PROCESS_CPU_SECONDS_TOTAL, FILTER, &[])
+                ),
             ),
             (
                 "fds",
@@ -452,7 +459,10 @@ fn saturation(model: &Model<'_>) -> Row {
                 "Uptime",
                 "Time since the process started.",
                 "s",
-                format!("time() - {}", series(PROCESS_START, FILTER, &[])),
+                format!(
+                    "time() - {}",
+                    series(PROCESS_START_TIME_SECONDS, FILTER, &[])
+                ),
             ),
         ];
         for (key, title, description, unit, expr) in process {
@@ -512,7 +522,7 @@ fn objectives(model: &Model<'_>) -> Row {
 }
 
 /// Every panel the model calls for.
-pub(super) fn plan(model: &Model<'_>, _settings: &Settings) -> Plan {
+pub(crate) fn plan(model: &Model<'_>, _settings: &Settings) -> Plan {
     let rows = [
         traffic(model),
         errors(model),
@@ -528,154 +538,200 @@ pub(super) fn plan(model: &Model<'_>, _settings: &Settings) -> Plan {
     }
 }
 
-fn datasource() -> Value {
-    json!({ "type": "prometheus", "uid": "${datasource}" })
+fn query_variable(name: &'static str, query: &str, current: grafana::Selection) -> Variable {
+    Variable::Query(grafana::QueryVariable {
+        all_value: ".+",
+        current,
+        datasource: DataSource::PROMETHEUS,
+        definition: query.to_owned(),
+        hide: 0,
+        include_all: true,
+        label: name,
+        multi: true,
+        name,
+        options: [],
+        query: grafana::VariableQuery {
+            qry_type: 1,
+            query: query.to_owned(),
+            ref_id: "PrometheusVariableQueryEditor-VariableQuery",
+        },
+        refresh: 2,
+        regex: "",
+        sort: 1,
+        kind: "query",
+    })
 }
 
-fn variables(settings: &Settings) -> Value {
-    let query_variable = |name: &str, query: &str, current: Value| {
-        json!({
-            "name": name,
-            "label": name,
-            "type": "query",
-            "datasource": datasource(),
-            "definition": query,
-            "query": { "query": query, "refId": "PrometheusVariableQueryEditor-VariableQuery", "qryType": 1 },
-            "refresh": 2,
-            "includeAll": true,
-            "multi": true,
-            "allValue": ".+",
-            "current": current,
-            "options": [],
-            "regex": "",
-            "sort": 1,
-            "hide": 0,
-        })
-    };
-    json!({ "list": [
-        {
-            "name": "datasource",
-            "label": "Data source",
-            "type": "datasource",
-            "query": "prometheus",
-            "current": {},
-            "options": [],
-            "refresh": 1,
-            "regex": "",
-            "hide": 0,
-        },
+fn variables(settings: &Settings) -> Vec<Variable> {
+    vec![
+        Variable::DataSource(grafana::DataSourceVariable {
+            current: grafana::Empty {},
+            hide: 0,
+            label: "Data source",
+            name: "datasource",
+            options: [],
+            query: "prometheus",
+            refresh: 1,
+            regex: "",
+            kind: "datasource",
+        }),
         query_variable(
             "job",
             "label_values(up, job)",
-            json!({ "selected": true, "text": [settings.job], "value": [settings.job] }),
+            grafana::Selection {
+                selected: true,
+                text: vec![settings.job.clone()],
+                value: vec![settings.job.clone()],
+            },
         ),
         query_variable(
             "instance",
             "label_values(up{job=~\"$job\"}, instance)",
-            json!({ "selected": true, "text": ["All"], "value": ["$__all"] }),
+            grafana::Selection {
+                selected: true,
+                text: vec!["All".to_owned()],
+                value: vec!["$__all".to_owned()],
+            },
         ),
-    ]})
+    ]
 }
 
-fn panel_json(panel: &Panel, id: u32, x: u32, y: u32) -> Value {
-    let targets: Vec<Value> = panel
+fn graph_panel(panel: &Panel, id: u32, x: u32, y: u32) -> grafana::Panel {
+    let targets = panel
         .queries
         .iter()
         .zip('A'..)
-        .map(|(query, ref_id)| {
-            json!({
-                "refId": ref_id.to_string(),
-                "datasource": datasource(),
-                "expr": query.expr,
-                "legendFormat": query.legend,
-                "range": true,
-                "instant": false,
-            })
+        .map(|(query, ref_id)| grafana::Target {
+            datasource: DataSource::PROMETHEUS,
+            expr: query.expr.clone(),
+            instant: false,
+            legend_format: query.legend.clone(),
+            range: true,
+            ref_id: ref_id.to_string(),
         })
         .collect();
     let (kind, options) = match panel.kind {
         Kind::Timeseries => (
             "timeseries",
-            json!({
-                "legend": { "displayMode": "list", "placement": "bottom", "showLegend": true },
-                "tooltip": { "mode": "multi", "sort": "desc" },
+            grafana::Options::Timeseries(grafana::TimeseriesOptions {
+                legend: grafana::Legend {
+                    display_mode: "list",
+                    placement: "bottom",
+                    show_legend: true,
+                },
+                tooltip: grafana::Tooltip {
+                    mode: "multi",
+                    sort: "desc",
+                },
             }),
         ),
         Kind::Stat => (
             "stat",
-            json!({
-                "reduceOptions": { "calcs": ["lastNotNull"], "fields": "", "values": false },
-                "colorMode": "value",
-                "graphMode": "area",
-                "justifyMode": "auto",
-                "orientation": "auto",
-                "textMode": "auto",
+            grafana::Options::Stat(grafana::StatOptions {
+                color_mode: "value",
+                graph_mode: "area",
+                justify_mode: "auto",
+                orientation: "auto",
+                reduce_options: grafana::ReduceOptions {
+                    calcs: vec!["lastNotNull"],
+                    fields: "",
+                    values: false,
+                },
+                text_mode: "auto",
             }),
         ),
     };
-    json!({
-        "id": id,
-        "type": kind,
-        "title": panel.title,
-        "description": panel.description,
-        "datasource": datasource(),
-        "gridPos": { "h": HEIGHT, "w": 24 / PER_ROW, "x": x, "y": y },
-        "fieldConfig": { "defaults": { "unit": panel.unit }, "overrides": [] },
-        "options": options,
-        "targets": targets,
-    })
+    grafana::Panel::Graph(Box::new(grafana::GraphPanel {
+        datasource: DataSource::PROMETHEUS,
+        description: panel.description.clone(),
+        field_config: grafana::FieldConfig {
+            defaults: grafana::FieldDefaults { unit: panel.unit },
+            overrides: [],
+        },
+        grid_pos: GridPos {
+            h: HEIGHT,
+            w: 24 / PER_ROW,
+            x,
+            y,
+        },
+        id,
+        options,
+        targets,
+        title: panel.title.clone(),
+        kind,
+    }))
 }
 
-/// `dashboard.json`.
-pub(super) fn render(plan: &Plan, settings: &Settings) -> String {
+/// The dashboard of `plan`, as Grafana's JSON model.
+fn dashboard(plan: &Plan, settings: &Settings) -> grafana::Dashboard {
     let mut panels = Vec::new();
     let mut id = 1;
     let mut y = 0;
     for row in &plan.rows {
-        panels.push(json!({
-            "id": id,
-            "type": "row",
-            "title": row.title,
-            "collapsed": false,
-            "gridPos": { "h": 1, "w": 24, "x": 0, "y": y },
-            "panels": [],
+        panels.push(grafana::Panel::Row(grafana::RowPanel {
+            collapsed: false,
+            grid_pos: GridPos {
+                h: 1,
+                w: 24,
+                x: 0,
+                y,
+            },
+            id,
+            panels: [],
+            title: row.title,
+            kind: "row",
         }));
         id += 1;
         y += 1;
         for chunk in row.panels.chunks(PER_ROW as usize) {
             for (column, panel) in (0..).zip(chunk) {
-                panels.push(panel_json(panel, id, column * (24 / PER_ROW), y));
+                panels.push(graph_panel(panel, id, column * (24 / PER_ROW), y));
                 id += 1;
             }
             y += HEIGHT;
         }
     }
-    let dashboard = json!({
-        "uid": uid(&settings.job),
-        "title": format!("{} (metricate)", settings.job),
-        "description": format!("Generated by metricate from the metric catalogue of {}. Regenerate it with the binary's emit command rather than editing it.", settings.job),
-        "tags": ["metricate", settings.job],
-        "timezone": "browser",
-        "editable": true,
-        "graphTooltip": 1,
-        "refresh": "30s",
-        "schemaVersion": SCHEMA_VERSION,
-        "version": 1,
-        "time": { "from": "now-1h", "to": "now" },
-        "annotations": { "list": [{
-            "builtIn": 1,
-            "datasource": { "type": "grafana", "uid": "-- Grafana --" },
-            "enable": true,
-            "hide": true,
-            "iconColor": "rgba(0, 211, 255, 1)",
-            "name": "Annotations & Alerts",
-            "type": "dashboard",
-        }]},
-        "templating": variables(settings),
-        "links": [],
-        "panels": panels,
-    });
-    let mut text = serde_json::to_string_pretty(&dashboard).unwrap_or_default();
+    grafana::Dashboard {
+        annotations: grafana::List {
+            list: vec![grafana::Annotation {
+                built_in: 1,
+                datasource: DataSource {
+                    kind: "grafana",
+                    uid: "-- Grafana --",
+                },
+                enable: true,
+                hide: true,
+                icon_color: "rgba(0, 211, 255, 1)",
+                name: "Annotations & Alerts",
+                kind: "dashboard",
+            }],
+        },
+        description: format!("Generated by metricate from the metric catalogue of {}. Regenerate it with the binary's emit command rather than editing it.", settings.job),
+        editable: true,
+        graph_tooltip: 1,
+        links: [],
+        panels,
+        refresh: "30s",
+        schema_version: SCHEMA_VERSION,
+        tags: vec!["metricate".to_owned(), settings.job.clone()],
+        templating: grafana::List {
+            list: variables(settings),
+        },
+        time: grafana::TimeRange {
+            from: "now-1h",
+            to: "now",
+        },
+        timezone: "browser",
+        title: format!("{} (metricate)", settings.job),
+        uid: uid(&settings.job),
+        version: 1,
+    }
+}
+
+/// `dashboard.json`.
+pub(crate) fn render(plan: &Plan, settings: &Settings) -> String {
+    let mut text = serde_json::to_string_pretty(&dashboard(plan, settings))
+        .expect("the dashboard model has string keys and finite numbers only");
     text.push('\n');
     text
 }

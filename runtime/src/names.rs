@@ -1,0 +1,43 @@
+//! The fixed names metricate itself exports, whatever the binary declares:
+//! the HTTP layer's families (feature `axum`), the `process_*` families
+//! [`init`](crate::init) declares, `build_info`, and the label `errors`
+//! adds. The code that declares those families uses these constants, and so
+//! can anything that reads them (dashboards, rules, tests), so no copy of a
+//! name can drift from the one exported.
+//!
+//! ```
+//! metricate::init();
+//! # #[cfg(target_os = "linux")]
+//! assert!(metricate::catalog().family(metricate::names::PROCESS_RESIDENT_MEMORY_BYTES).is_some());
+//! ```
+
+/// HTTP requests answered, by `method`, `route` and `status` (counter).
+pub const HTTP_REQUESTS_TOTAL: &str = "http_requests_total";
+/// Time until the response head was ready, by `method` and `route` (histogram).
+pub const HTTP_REQUEST_DURATION_SECONDS: &str = "http_request_duration_seconds";
+/// HTTP requests being handled, by `method` and `route` (gauge).
+pub const HTTP_REQUESTS_IN_PROGRESS: &str = "http_requests_in_progress";
+/// Size of request bodies, by `method` and `route` (histogram).
+pub const HTTP_REQUEST_SIZE_BYTES: &str = "http_request_size_bytes";
+/// Size of response bodies, by `method` and `route` (histogram).
+pub const HTTP_RESPONSE_SIZE_BYTES: &str = "http_response_size_bytes";
+
+/// User and system CPU time spent (counter).
+pub const PROCESS_CPU_SECONDS_TOTAL: &str = "process_cpu_seconds_total";
+/// Resident memory size (gauge).
+pub const PROCESS_RESIDENT_MEMORY_BYTES: &str = "process_resident_memory_bytes";
+/// Virtual memory size (gauge).
+pub const PROCESS_VIRTUAL_MEMORY_BYTES: &str = "process_virtual_memory_bytes";
+/// Open file descriptors (gauge).
+pub const PROCESS_OPEN_FDS: &str = "process_open_fds";
+/// The limit on open file descriptors (gauge).
+pub const PROCESS_MAX_FDS: &str = "process_max_fds";
+/// When the process started, in seconds since the Unix epoch (gauge).
+pub const PROCESS_START_TIME_SECONDS: &str = "process_start_time_seconds";
+
+/// The running build, from [`register_build_info`](crate::register_build_info) (gauge).
+pub const BUILD_INFO: &str = "build_info";
+
+/// The label an `errors` counter is split by: the error's variant, `panic`
+/// or `cancelled`.
+pub const ERROR_TYPE: &str = "error_type";
