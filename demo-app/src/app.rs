@@ -125,7 +125,8 @@ async fn feed_url(args: &ServeArgs) -> Result<String, StartError> {
     let address = listener.local_addr()?;
     let config = FeedConfig {
         latency: Duration::from_millis(20),
-        fail_rate: 0.05,
+        // Well under the 5 % error ratio the generated alerts page at.
+        fail_rate: 0.02,
         seed: 1,
     };
     tokio::spawn(async move {

@@ -108,8 +108,9 @@ impl WebhookOutcome {
     }
 }
 
-/// Why a signature was refused.
+/// Why a signature was refused: always the sender's doing.
 #[derive(Debug, PartialEq, Eq, thiserror::Error, LabelValue)]
+#[label(client_error)]
 pub enum SignatureError {
     /// No timestamp or no signature header.
     #[error("the webhook is not signed: X-Webhook-Timestamp and X-Webhook-Signature are required")]

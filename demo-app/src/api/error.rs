@@ -7,34 +7,45 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use metricate::LabelValue;
 
-/// What went wrong with a request, and whose doing it was.
+/// What went wrong with a request, and whose doing it was: the 4xx variants
+/// are the caller's (`#[label(client_error)]`), so the generated error-ratio
+/// alerts and objectives count only the service's own faults (503, 500).
 #[derive(Debug, thiserror::Error, LabelValue)]
 pub enum ApiError {
     /// 400: the request does not parse.
+    #[label(client_error)]
     #[error("{0}")]
     BadRequest(String),
     /// 401: no credentials, or credentials that do not check.
+    #[label(client_error)]
     #[error("{0}")]
     Unauthorized(String),
     /// 403: credentials that are not the right ones.
+    #[label(client_error)]
     #[error("{0}")]
     Forbidden(String),
     /// 404: nothing there.
+    #[label(client_error)]
     #[error("{0}")]
     NotFound(String),
     /// 405: a route that does not take this method.
+    #[label(client_error)]
     #[error("this route does not take this method")]
     MethodNotAllowed,
     /// 408: the request body did not arrive in time.
+    #[label(client_error)]
     #[error("the request body did not arrive in time")]
     Timeout,
     /// 413: a body over its limit.
+    #[label(client_error)]
     #[error("{0}")]
     PayloadTooLarge(String),
     /// 415: a content type the route does not take.
+    #[label(client_error)]
     #[error("{0}")]
     UnsupportedMediaType(String),
     /// 422: a request that parses but cannot be acted on.
+    #[label(client_error)]
     #[error("{0}")]
     Unprocessable(String),
     /// 503 with `Retry-After`: the database is busy, or a dependency is down.

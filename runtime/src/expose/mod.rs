@@ -1,4 +1,4 @@
-//! Exposition: every family of the hub, then those of the collectors
+//! Exposition: every family of the store, then those of the collectors
 //! registered by hand in [`registry()`](crate::registry), written through one
 //! [`Writer`] per format. The walk over the families is written once; each
 //! format says only how a family and a series look.
@@ -236,8 +236,8 @@ fn unit_of(name: &str, kind: MetricKind) -> Option<&'static str> {
     })
 }
 
-/// Writes every family: the hub's (computed ones read first, outside the
-/// hub's lock; one whose callback failed is left out of this scrape), then the
+/// Writes every family: the store's (computed ones read first, outside the
+/// store's lock; one whose callback failed is left out of this scrape), then the
 /// registry's `others`, whose names metricate does not use.
 pub(crate) fn write_all<W: Writer>(writer: &mut W, others: &Gathered) {
     let computed = crate::computed::read_all();
