@@ -9,7 +9,7 @@ pub use crate::catalog::{FUNCTION_SITES, VALUE_SITES};
 pub use crate::native::key as native_bucket_key;
 pub use crate::process::register_build_info;
 pub use crate::site::{
-    call, classify, polled, DropMeans, ErrorClassifier, ErrorOf, Guard, Outcome, Site, SiteDesc,
+    call, classify, polled, CallResult, DropMeans, ErrorClassifier, ErrorOf, Guard, Site, SiteDesc,
     Table,
 };
 pub use crate::value_site::{

@@ -6,7 +6,7 @@
 use crate::arena::Arena;
 use crate::label::LabelValue;
 use crate::slots;
-use crate::store::{self, Declaration, Read, Readings, Source};
+use crate::store::{self, Callback, Declaration, Readings, Source};
 use crate::vocabulary::{LabelInfo, MetricKind, Problem, SiteInfo};
 use std::collections::BTreeMap;
 use std::fmt::Display;
@@ -102,7 +102,7 @@ fn failures_family(computed: &[&'static str]) -> Declaration {
 }
 
 /// Declares a computed family in the store, with its failure counter at 0.
-pub(crate) fn declare(computed: Computed, read: Read) -> Result<(), Problem> {
+pub(crate) fn declare(computed: Computed, read: Callback) -> Result<(), Problem> {
     store::declare_computed(
         &Declaration {
             name: computed.name,
@@ -208,7 +208,7 @@ where
         })
         .into_iter()
         .collect();
-    let read: Read = Arc::new(move || -> Readings {
+    let read: Callback = Arc::new(move || -> Readings {
         let readings = read().readings()?;
         Ok(readings
             .into_iter()

@@ -3,7 +3,7 @@
 //! the `build_info` gauge.
 
 use crate::computed::{self, Computed};
-use crate::store::{self, Declaration, Read};
+use crate::store::{self, Callback, Declaration};
 use crate::value::Gauge;
 use crate::vocabulary::{LabelInfo, MetricKind, Problem, SiteInfo};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -110,7 +110,7 @@ pub(crate) fn declare() -> Result<(), Problem> {
         ),
     ];
     for (name, kind, help, field) in families {
-        let read: Read = Arc::new(move || {
+        let read: Callback = Arc::new(move || {
             field(&Snapshot::current())
                 .map(|value| vec![(Vec::new(), value)])
                 .ok_or_else(|| format!("`{name}` could not be read from /proc"))

@@ -987,14 +987,14 @@ impl<E> ErrorClassifier<E> {
     label = "not a `Result`",
     note = "return a `Result`, or remove `errors = \"...\"`; a fn returning a future must write the future's type out in its signature (`impl Future<Output = Result<T, E>> + Send`, `Pin<Box<dyn Future<Output = Result<T, E>> + Send>>` or `BoxFuture<'_, Result<T, E>>`) or be `async`: through a type alias, `#[instrument_metric]` cannot see the future"
 )]
-pub trait Outcome {
+pub trait CallResult {
     /// The error type.
     type Error;
     /// The error, if the call failed.
     fn error(&self) -> Option<&Self::Error>;
 }
 
-impl<T, E> Outcome for Result<T, E> {
+impl<T, E> CallResult for Result<T, E> {
     type Error = E;
 
     #[inline]
@@ -1005,12 +1005,15 @@ impl<T, E> Outcome for Result<T, E> {
 
 /// The `error_type` index of an `Err`, `None` for `Ok`.
 #[inline]
-pub fn classify<R: Outcome>(classifier: &ErrorClassifier<R::Error>, outcome: &R) -> Option<usize> {
-    outcome.error().map(classifier.index)
+pub fn classify<R: CallResult>(
+    classifier: &ErrorClassifier<R::Error>,
+    result: &R,
+) -> Option<usize> {
+    result.error().map(classifier.index)
 }
 
 /// The `Err` type of a call's output, for naming it in a constant.
-pub type ErrorOf<R> = <R as Outcome>::Error;
+pub type ErrorOf<R> = <R as CallResult>::Error;
 
 /// Runs a sync body moved into a closure. Taking `FnOnce() -> R` with `R` given
 /// makes the closure's signature and kind come from the fn's output: its

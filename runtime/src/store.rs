@@ -23,7 +23,7 @@ pub(crate) type Readings = Result<Vec<(Vec<&'static str>, f64)>, String>;
 
 /// A computed family's callback. It runs at each scrape, outside any lock of
 /// metricate's, so it may record metrics itself.
-pub(crate) type Read = Arc<dyn Fn() -> Readings + Send + Sync>;
+pub(crate) type Callback = Arc<dyn Fn() -> Readings + Send + Sync>;
 
 /// What one site declares about one family: everything the catalogue shows
 /// of it.
@@ -174,7 +174,7 @@ pub(crate) struct Family {
     index: HashMap<Arc<[&'static str]>, usize>,
     /// For a family whose series a callback reads at each scrape (computed
     /// gauges, process metrics): the callback.
-    pub(crate) computed: Option<Read>,
+    pub(crate) computed: Option<Callback>,
 }
 
 impl Family {
@@ -464,7 +464,7 @@ fn now_seconds() -> f64 {
 /// Declares a family whose series `read` computes at each scrape, and gives
 /// it the callback. A family that has one already is a second registration:
 /// refused with the problem, naming the site that has it.
-pub(crate) fn declare_computed(declaration: &Declaration, read: Read) -> Result<(), Problem> {
+pub(crate) fn declare_computed(declaration: &Declaration, read: Callback) -> Result<(), Problem> {
     let mut store = store();
     registered_once(&store, declaration, |family| family.computed.is_some())?;
     store.declare(declaration);
@@ -539,7 +539,7 @@ fn two_registrations(family: &Family, declaration: &Declaration) -> Problem {
 }
 
 /// The callbacks of the computed families, to run outside the lock.
-pub(crate) fn computed_reads() -> Vec<(&'static str, Read)> {
+pub(crate) fn computed_reads() -> Vec<(&'static str, Callback)> {
     store()
         .families
         .iter()
