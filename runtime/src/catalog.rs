@@ -2,6 +2,7 @@
 //! linker collects every macro's declaration and metricate's own families
 //! are declared with them.
 
+use crate::instances::Declares;
 use crate::site::Site;
 use crate::store;
 use crate::value_site::ValueSite;
@@ -247,10 +248,7 @@ fn unknown_values(labels: &[LabelInfo]) -> Vec<&'static str> {
 pub(crate) fn register_declared() {
     declare_linked();
     for declared in in_source_order() {
-        match declared {
-            Declared::Function(site) => site.prebuild(),
-            Declared::Value(site) => site.prebuild(),
-        }
+        declared.site().prebuild();
     }
 }
 
@@ -267,9 +265,9 @@ fn in_source_order() -> Vec<Declared> {
         .map(Declared::Function)
         .chain(VALUE_SITES.iter().map(Declared::Value))
         .collect();
-    declarations.sort_by_key(|declared| match declared {
-        Declared::Function(site) => (site.desc.file, site.desc.line),
-        Declared::Value(site) => (site.desc.file, site.desc.line),
+    declarations.sort_by_key(|declared| {
+        let site = declared.site().site_info();
+        (site.file, site.line)
     });
     declarations
 }
@@ -279,4 +277,14 @@ fn in_source_order() -> Vec<Declared> {
 enum Declared {
     Function(&'static Site),
     Value(&'static ValueSite),
+}
+
+impl Declared {
+    /// What both kinds tell the catalogue and start.
+    fn site(self) -> &'static dyn Declares {
+        match self {
+            Declared::Function(site) => site,
+            Declared::Value(site) => site,
+        }
+    }
 }

@@ -4,6 +4,7 @@
 //! a table of its own, found without a lock. Tables with the same values share
 //! one, and series with the same labels in two tables are summed at scrape.
 
+use crate::vocabulary::SiteInfo;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
 /// An append-only list of tables keyed by value sets.
@@ -104,6 +105,52 @@ impl<T> Instances<T> {
             }
         }
     }
+}
+
+/// Where a site keeps its tables, whichever kind of site it is (an annotated
+/// fn, or a `counter!`/`gauge!`/`histogram!` call): one, built once, when its
+/// values are known at compile time; else one per distinct set of values met
+/// at run time. The one engine both kinds of site use.
+pub(crate) struct Tables<T: 'static> {
+    known: OnceLock<T>,
+    instances: Instances<T>,
+}
+
+impl<T> Tables<T> {
+    pub(crate) const fn new() -> Self {
+        Tables {
+            known: OnceLock::new(),
+            instances: Instances::new(),
+        }
+    }
+
+    /// The table of the values known at compile time, built on first use.
+    #[inline]
+    pub(crate) fn known(&'static self, build: impl FnOnce() -> T) -> &'static T {
+        self.known.get_or_init(build)
+    }
+
+    /// The table of the values a call found, built on first use.
+    #[inline]
+    pub(crate) fn for_values(
+        &'static self,
+        labels: &[&'static [&'static str]],
+        errors: &'static [&'static str],
+        build: impl FnOnce() -> T,
+    ) -> &'static T {
+        self.instances.get_or_build(labels, errors, build)
+    }
+}
+
+/// What every site tells the catalogue and start: where it is, and whether its
+/// values are known without a call (then its table is built at start).
+pub(crate) trait Declares {
+    /// Where it is declared.
+    fn site_info(&self) -> SiteInfo;
+    /// Whether its values are known without a call.
+    fn known_at_start(&self) -> bool;
+    /// Builds its table now, when its values are known without a call.
+    fn prebuild(&'static self);
 }
 
 #[cfg(test)]

@@ -2,14 +2,13 @@
 //! and its handles, one per label combination.
 
 use crate::arena::{Arena, HistogramCells};
-use crate::instances::Instances;
+use crate::instances::{Declares, Tables};
 use crate::problems;
 use crate::site::{label_infos, push_row_values, row_count};
 use crate::store::{self, Declaration, Source};
 use crate::value::{Counter, Gauge, Histogram};
 use crate::vocabulary::{MetricKind, Problem, SiteInfo};
 use std::sync::atomic::AtomicU64;
-use std::sync::OnceLock;
 
 /// What a `counter!`, `gauge!` or `histogram!` call site declares.
 pub struct ValueSiteDesc {
@@ -58,8 +57,7 @@ impl ValueKind {
 pub struct ValueSite {
     pub(crate) desc: ValueSiteDesc,
     pub(crate) label_values: Option<&'static [&'static [&'static str]]>,
-    known: OnceLock<ValueTable>,
-    instances: Instances<ValueTable>,
+    tables: Tables<ValueTable>,
 }
 
 enum ValueTable {
@@ -85,6 +83,28 @@ pub static DETACHED_GAUGE: Gauge = Gauge::DETACHED;
 /// See [`DETACHED_COUNTER`].
 pub static DETACHED_HISTOGRAM: Histogram = Histogram::DETACHED;
 
+impl Declares for ValueSite {
+    fn site_info(&self) -> SiteInfo {
+        SiteInfo {
+            file: self.desc.file,
+            line: self.desc.line,
+            module_path: self.desc.module_path,
+            function: None,
+        }
+    }
+
+    /// Known without a use when every label's type is written.
+    fn known_at_start(&self) -> bool {
+        self.desc.label_names.is_empty() || self.label_values.is_some()
+    }
+
+    fn prebuild(&'static self) {
+        if self.known_at_start() {
+            self.known_table();
+        }
+    }
+}
+
 impl ValueSite {
     /// A site; `None` label values are known only at its uses.
     pub const fn new(
@@ -94,8 +114,7 @@ impl ValueSite {
         ValueSite {
             desc,
             label_values,
-            known: OnceLock::new(),
-            instances: Instances::new(),
+            tables: Tables::new(),
         }
     }
 
@@ -118,36 +137,16 @@ impl ValueSite {
         }
     }
 
-    pub(crate) fn site_info(&self) -> SiteInfo {
-        SiteInfo {
-            file: self.desc.file,
-            line: self.desc.line,
-            module_path: self.desc.module_path,
-            function: None,
-        }
-    }
-
-    /// Whether the values are known without a use, so the table is built at start.
-    pub(crate) fn known_at_start(&self) -> bool {
-        self.desc.label_names.is_empty() || self.label_values.is_some()
-    }
-
-    pub(crate) fn prebuild(&'static self) {
-        if self.known_at_start() {
-            self.known_table();
-        }
-    }
-
     #[inline]
     fn known_table(&'static self) -> &'static ValueTable {
-        self.known
-            .get_or_init(|| self.build(self.label_values.unwrap_or_default()))
+        self.tables
+            .known(|| self.build(self.label_values.unwrap_or_default()))
     }
 
     #[inline]
     fn table_for(&'static self, label_values: &[&'static [&'static str]]) -> &'static ValueTable {
-        self.instances
-            .get_or_build(label_values, &[], || self.build(label_values))
+        self.tables
+            .for_values(label_values, &[], || self.build(label_values))
     }
 
     #[cold]
