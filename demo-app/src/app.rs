@@ -96,26 +96,6 @@ pub fn with_metrics(router: Router, _database: &Database) -> Router {
     router
 }
 
-/// Resolves on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = interrupt => {}
-        _ = terminate => {}
-    }
-}
-
 /// The feed to scan: `--feed-url`, or one started on loopback.
 async fn feed_url(args: &ServeArgs) -> Result<String, StartError> {
     if let Some(url) = &args.feed_url {
@@ -204,7 +184,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), StartError> {
         max_connections: args.max_connections,
         header_timeout: args.header_timeout,
     };
-    server::serve(listener, router, limits, shutdown_signal()).await;
+    server::serve(listener, router, limits, server::shutdown_signal()).await;
     tracing::info!("shutting down: in-flight requests finished");
     scans.abort();
     database.close().await;

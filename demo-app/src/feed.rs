@@ -114,5 +114,5 @@ pub async fn run(args: crate::cli::FeedArgs) -> std::io::Result<()> {
         fail_rate: args.fail_rate.clamp(0.0, 1.0),
         seed: args.seed,
     };
-    serve(listener, config, crate::app::shutdown_signal()).await
+    serve(listener, config, crate::server::shutdown_signal()).await
 }
