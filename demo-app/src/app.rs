@@ -52,8 +52,8 @@ async fn seed(database: &Database) -> Result<(), db::DbError> {
 #[cfg(feature = "metrics")]
 pub fn with_metrics(router: Router, database: &Database) -> Router {
     use crate::db::jobs::JobStatus;
-    use metricate::http::{HttpMetricsLayer, MetricsEndpoint};
-    let _ = metricate::register_build_info!();
+    use metricate::http::MetricsEndpoint;
+    declare_build_info();
     metricate::exemplars::set_trace_id_source(crate::trace::current);
     let pool = database.clone();
     let _ = metricate::computed_gauge!(
@@ -80,14 +80,23 @@ pub fn with_metrics(router: Router, database: &Database) -> Router {
             }
         }
     });
-    let router = router
-        .merge(endpoint.router())
-        .layer(HttpMetricsLayer::new().routes(api::ROUTES));
+    let router = router.merge(endpoint.router()).layer(metrics_layer());
     metricate::init();
     for problem in metricate::problems() {
         tracing::warn!(%problem, "metric problem");
     }
     router
+}
+
+/// The HTTP metrics layer, knowing every route: built here, for the service
+/// and for `emit`, so the catalogue names this line as the HTTP families' site.
+pub fn metrics_layer() -> metricate::http::HttpMetricsLayer {
+    metricate::http::HttpMetricsLayer::new().routes(api::ROUTES)
+}
+
+/// Declares `build_info`: here, for the service and for `emit`.
+pub fn declare_build_info() {
+    let _ = metricate::register_build_info!();
 }
 
 /// The router as it is: the annotations are compiled out.

@@ -2,7 +2,6 @@
 //! metric catalogue, through `metricate-ops`, the one call any binary makes.
 
 use crate::cli::EmitArgs;
-use crate::db::Database;
 use metricate_ops::{self as ops, Artifact, Settings};
 use std::path::Path;
 
@@ -34,11 +33,14 @@ pub fn settings(args: &EmitArgs) -> Settings {
     settings
 }
 
-/// Registers what the service registers as it starts (the HTTP layer, the
-/// pool and database gauges, `build_info`, the process metrics), then
-/// generates from the catalogue: what was written, or the text.
+/// Generates from the catalogue: what was written, or the text. Every family
+/// is in the catalogue from the linker (the annotations', the value macros',
+/// the computed gauges', the process metrics'); only what the service names
+/// as it starts is declared here, with nothing opened or started: its
+/// `build_info` and its HTTP layer's routes.
 pub fn run(args: &EmitArgs) -> Result<String, EmitError> {
-    let _ = crate::app::with_metrics(axum::Router::new(), &Database::unopened());
+    crate::app::declare_build_info();
+    let _layer = crate::app::metrics_layer();
     let catalog = metricate::catalog();
     let settings = settings(args);
     match (args.what.as_str(), &args.dir) {

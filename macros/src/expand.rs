@@ -328,7 +328,7 @@ fn declarations(checked: &Checked<'_>) -> TokenStream {
         _ => None,
     };
     let budget = cardinality_check(checked);
-    let site = Slice::FunctionSites.declare(site_init(checked));
+    let site = Slice::Functions.declare(site_init(checked));
     quote! {
         #errors
         #budget

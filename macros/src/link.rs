@@ -1,5 +1,5 @@
 //! How a site joins the catalogue: each site's `static` is an element of one of
-//! the runtime's two `linkme` distributed slices. This module is the only place
+//! the runtime's three `linkme` distributed slices. This module is the only place
 //! that knows how.
 //!
 //! On ELF targets the element is placed by writing, on the `static` itself, the
@@ -27,23 +27,27 @@ const ELF_TARGET_OSES: &[&str] = &[
 #[derive(Clone, Copy)]
 pub(crate) enum Slice {
     /// `#[instrument_metric]` sites: `metricate::__private::Site`.
-    FunctionSites,
+    Functions,
     /// `counter!`, `gauge!` and `histogram!` sites: `metricate::__private::ValueSite`.
-    ValueSites,
+    Values,
+    /// `computed_gauge!` sites: `metricate::__private::ComputedSite`.
+    Computed,
 }
 
 impl Slice {
     fn name(self) -> &'static str {
         match self {
-            Slice::FunctionSites => "FUNCTION_SITES",
-            Slice::ValueSites => "VALUE_SITES",
+            Slice::Functions => "FUNCTION_SITES",
+            Slice::Values => "VALUE_SITES",
+            Slice::Computed => "COMPUTED_SITES",
         }
     }
 
     fn element_type(self) -> TokenStream {
         match self {
-            Slice::FunctionSites => quote!(::metricate::__private::Site),
-            Slice::ValueSites => quote!(::metricate::__private::ValueSite),
+            Slice::Functions => quote!(::metricate::__private::Site),
+            Slice::Values => quote!(::metricate::__private::ValueSite),
+            Slice::Computed => quote!(::metricate::__private::ComputedSite),
         }
     }
 

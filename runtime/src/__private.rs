@@ -4,7 +4,8 @@
 //! compile-time budget, the future probe) live here; the rest are re-exports
 //! from the module of their concern.
 
-pub use crate::catalog::{FUNCTION_SITES, VALUE_SITES};
+pub use crate::catalog::{COMPUTED_SITES, FUNCTION_SITES, VALUE_SITES};
+pub use crate::computed::{register_computed, ComputedSite};
 /// The key of a native histogram's bucket, for the benchmarks of its cost.
 pub use crate::native::key as native_bucket_key;
 pub use crate::process::register_build_info;

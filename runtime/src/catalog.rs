@@ -2,7 +2,9 @@
 //! linker collects every macro's declaration and metricate's own families
 //! are declared with them.
 
+use crate::computed::{self, ComputedSite};
 use crate::instances::Declares;
+use crate::process;
 use crate::site::Site;
 use crate::store;
 use crate::value_site::ValueSite;
@@ -22,6 +24,12 @@ pub static FUNCTION_SITES: [Site];
 #[linkme::distributed_slice]
 #[linkme(crate = linkme)]
 pub static VALUE_SITES: [ValueSite];
+
+/// Every `computed_gauge!` site, likewise.
+#[doc(hidden)]
+#[linkme::distributed_slice]
+#[linkme(crate = linkme)]
+pub static COMPUTED_SITES: [ComputedSite];
 
 /// The error [`Catalog::validate`] returns: every problem the declarations
 /// have, conflicts first.
@@ -230,6 +238,20 @@ fn declare_linked() -> &'static Linked {
                 }
             }
         }
+        // Metricate's own families, whose names are fixed: the gauges computed
+        // at scrape time (the process metrics and every `computed_gauge!`),
+        // and the counter of their failed callbacks.
+        let mut computed_names = Vec::new();
+        let mut sites: Vec<&ComputedSite> = COMPUTED_SITES.iter().collect();
+        sites.sort_by_key(|site| (site.site_info().file, site.site_info().line));
+        for declaration in process::declarations()
+            .into_iter()
+            .chain(sites.iter().map(|site| site.declaration(None)))
+        {
+            computed_names.push(declaration.name);
+            store.declare(&declaration);
+        }
+        store.declare(&computed::failures_family(&computed_names));
         linked
     })
 }

@@ -81,7 +81,7 @@ pub(crate) struct Computed {
 }
 
 /// The declaration of the family that counts failed callbacks.
-fn failures_family(computed: &[&'static str]) -> Declaration {
+pub(crate) fn failures_family(computed: &[&'static str]) -> Declaration {
     Declaration {
         name: FAILURES,
         kind: MetricKind::Counter,
@@ -172,9 +172,76 @@ fn count_failure(name: &str) {
     }
 }
 
+/// A `computed_gauge!` call site: declared in the catalogue from start, its
+/// callback given when the macro runs.
+pub struct ComputedSite {
+    name: &'static str,
+    help: &'static str,
+    label: Option<&'static str>,
+    module_path: &'static str,
+    file: &'static str,
+    line: u32,
+}
+
+impl ComputedSite {
+    /// The site of `computed_gauge!("NAME", help = .., label = .., ..)`.
+    pub const fn new(
+        name: &'static str,
+        help: &'static str,
+        label: Option<&'static str>,
+        module_path: &'static str,
+        file: &'static str,
+        line: u32,
+    ) -> Self {
+        ComputedSite {
+            name,
+            help,
+            label,
+            module_path,
+            file,
+            line,
+        }
+    }
+
+    pub(crate) fn site_info(&self) -> SiteInfo {
+        SiteInfo {
+            file: self.file,
+            line: self.line,
+            module_path: self.module_path,
+            function: None,
+        }
+    }
+
+    /// The gauge as declared; its label's values when the callback's type
+    /// gives them.
+    pub(crate) fn declaration(&self, values: Option<&'static [&'static str]>) -> Declaration {
+        Declaration {
+            name: self.name,
+            kind: MetricKind::Gauge,
+            help: if self.help.is_empty() {
+                self.name
+            } else {
+                self.help
+            }
+            .to_owned(),
+            labels: self
+                .label
+                .map(|name| LabelInfo {
+                    name,
+                    values: values.map(<[&str]>::to_vec),
+                })
+                .into_iter()
+                .collect(),
+            bounds: &[],
+            site: self.site_info(),
+        }
+    }
+}
+
 /// Registers a gauge whose value `read` computes at each scrape. Use it through
 /// [`computed_gauge!`](crate::computed_gauge), which checks the name at compile
-/// time; this function checks it at run time.
+/// time and declares the gauge from start; this function checks it at run time
+/// and declares it when called.
 ///
 /// `label` names the label of a callback returning `Vec<(L, f64)>`; the
 /// catalogue lists `L`'s values. The caller's location is the declaring site.
@@ -201,13 +268,27 @@ where
     R: Reading + 'static,
 {
     let location = std::panic::Location::caller();
-    let labels = label
-        .map(|name| LabelInfo {
-            name,
-            values: R::LABEL_VALUES.map(<[&str]>::to_vec),
-        })
-        .into_iter()
-        .collect();
+    let site = ComputedSite::new(name, help, label, "", location.file(), location.line());
+    register(&site, read)
+}
+
+/// What `computed_gauge!` calls: gives the gauge its site declared its
+/// callback.
+pub fn register_computed<F, R>(site: &'static ComputedSite, read: F) -> Result<(), Problem>
+where
+    F: Fn() -> R + Send + Sync + 'static,
+    R: Reading + 'static,
+{
+    register(site, read)
+}
+
+fn register<F, R>(site: &ComputedSite, read: F) -> Result<(), Problem>
+where
+    F: Fn() -> R + Send + Sync + 'static,
+    R: Reading + 'static,
+{
+    let declaration = site.declaration(R::LABEL_VALUES);
+    let label = site.label;
     let read: Callback = Arc::new(move || -> Readings {
         let readings = read().readings()?;
         Ok(readings
@@ -222,17 +303,20 @@ where
     });
     declare(
         Computed {
-            name,
-            kind: MetricKind::Gauge,
-            help: if help.is_empty() { name } else { help },
-            labels,
-            site: SiteInfo {
-                file: location.file(),
-                line: location.line(),
-                module_path: "",
-                function: None,
-            },
+            name: declaration.name,
+            kind: declaration.kind,
+            help: site_help(site),
+            labels: declaration.labels,
+            site: declaration.site,
         },
         read,
     )
+}
+
+fn site_help(site: &ComputedSite) -> &'static str {
+    if site.help.is_empty() {
+        site.name
+    } else {
+        site.help
+    }
 }

@@ -65,13 +65,15 @@ impl Snapshot {
     }
 }
 
-/// Declares the `process_*` families (on Linux), read from `/proc` at each scrape.
-pub(crate) fn declare() -> Result<(), Problem> {
+/// What each `process_*` family is and how a snapshot gives its value.
+type Field = fn(&Snapshot) -> Option<f64>;
+
+/// The `process_*` families (on Linux): name, kind, help, field.
+fn families() -> Vec<(&'static str, MetricKind, &'static str, Field)> {
     if !cfg!(target_os = "linux") {
-        return Ok(());
+        return Vec::new();
     }
-    type Field = fn(&Snapshot) -> Option<f64>;
-    let families: [(&str, MetricKind, &str, Field); 6] = [
+    vec![
         (
             crate::names::PROCESS_CPU_SECONDS_TOTAL,
             MetricKind::Counter,
@@ -108,8 +110,29 @@ pub(crate) fn declare() -> Result<(), Problem> {
             "Start time of the process since unix epoch in seconds.",
             |s| s.start_time_seconds,
         ),
-    ];
-    for (name, kind, help, field) in families {
+    ]
+}
+
+/// The `process_*` families as declared, before their callbacks: the
+/// catalogue lists them from start.
+pub(crate) fn declarations() -> Vec<Declaration> {
+    families()
+        .into_iter()
+        .map(|(name, kind, help, _)| Declaration {
+            name,
+            kind,
+            help: help.to_owned(),
+            labels: Vec::new(),
+            bounds: &[],
+            site: here(),
+        })
+        .collect()
+}
+
+/// Gives the `process_*` families (on Linux) their callbacks, read from
+/// `/proc` at each scrape.
+pub(crate) fn declare() -> Result<(), Problem> {
+    for (name, kind, help, field) in families() {
         let read: Callback = Arc::new(move || {
             field(&Snapshot::current())
                 .map(|value| vec![(Vec::new(), value)])

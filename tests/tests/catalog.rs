@@ -268,3 +268,29 @@ fn every_declared_family_is_known_and_exported_at_zero_before_any_call() {
         metricate_fixture::found as fn(metricate_fixture::Board, u32),
     );
 }
+
+/// A gauge whose code never runs.
+#[allow(dead_code)]
+fn never_registered() {
+    let _ = metricate::computed_gauge!("catalog_never_registered_rows", || 1_u64);
+}
+
+#[test]
+fn fixed_families_and_computed_gauges_are_in_the_catalogue_before_any_code_runs() {
+    // No init(), no registration: the linker's declarations and metricate's
+    // own fixed families are the catalogue.
+    let catalog = metricate::catalog();
+    let gauge = catalog.family("catalog_never_registered_rows").unwrap();
+    assert_eq!(gauge.kind, metricate::MetricKind::Gauge);
+    assert_eq!(gauge.sites[0].module_path, "catalog");
+    #[cfg(target_os = "linux")]
+    assert!(catalog.family("process_resident_memory_bytes").is_some());
+    let failures = catalog.family("metricate_callback_failures_total").unwrap();
+    let metrics = failures.labels[0].values.as_ref().unwrap();
+    assert!(
+        metrics.contains(&"catalog_never_registered_rows"),
+        "{metrics:?}"
+    );
+    // Declared, never registered: nothing to export.
+    assert!(!metricate::render().contains("catalog_never_registered_rows "));
+}

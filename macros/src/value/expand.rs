@@ -91,7 +91,7 @@ pub(crate) fn generate(kind: MetricKind, args: &ValueArgs) -> TokenStream {
     let location = name.span();
     let file = quote_spanned!(location=> ::core::file!());
     let line = quote_spanned!(location=> ::core::line!());
-    let site = Slice::ValueSites.declare(quote! {
+    let site = Slice::Values.declare(quote! {
         ::metricate::__private::ValueSite::new(
             ::metricate::__private::ValueSiteDesc {
                 kind: ::metricate::__private::ValueKind::#kind_variant,
@@ -178,7 +178,16 @@ pub(crate) fn computed_gauge(args: &ComputedArgs) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let read = &args.read;
-    quote! {
-        ::metricate::register_computed_gauge(#literal, #help, #label, #read)
-    }
+    let location = literal.span();
+    let file = quote_spanned!(location=> ::core::file!());
+    let line = quote_spanned!(location=> ::core::line!());
+    // Declared in the catalogue from start, whether or not the callback is
+    // ever registered; registering gives the family its callback.
+    let site = Slice::Computed.declare(quote! {
+        ::metricate::__private::ComputedSite::new(#literal, #help, #label, ::core::module_path!(), #file, #line)
+    });
+    quote! {{
+        #site
+        ::metricate::__private::register_computed(&__METRICATE_SITE, #read)
+    }}
 }
