@@ -10,7 +10,9 @@ mod table;
 
 pub use classify::{call, classify, CallResult, ErrorClassifier, ErrorOf};
 pub use desc::SiteDesc;
-pub(crate) use desc::{label_infos, DEFAULT_BUCKETS};
+pub(crate) use desc::label_infos;
+#[cfg(feature = "axum")]
+pub(crate) use desc::DEFAULT_BUCKETS;
 pub use guard::{polled, DropMeans, Guard};
 pub use table::Table;
 pub(crate) use table::{push_row_values, row_count};
