@@ -6,7 +6,10 @@ mod docx;
 mod pdf;
 mod sections;
 
-pub use pdf::MAX_INFLATED_BYTES;
+pub use pdf::{
+    child_main as parse_pdf_child, CHILD_ADDRESS_SPACE, CHILD_COMMAND as PDF_CHILD_COMMAND,
+    MAX_DEPTH, MAX_INFLATED_BYTES,
+};
 pub use sections::{Sections, SECTION_NAMES};
 
 use metricate::LabelValue;
@@ -113,12 +116,36 @@ pub struct ParsedCv {
     pub sections: Sections,
 }
 
-/// [`parse_cv`] with a deadline [`PARSE_TIMEOUT`] from now.
+/// Where a PDF is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PdfReader {
+    /// In a child process of this binary (`demo-app parse-pdf`) with hard
+    /// limits on its memory and CPU time: for untrusted PDFs, every upload.
+    /// What kills the child (a stack overflow, an allocation failure) is an
+    /// unreadable PDF, not a dead service. Only the `demo-app` binary has the
+    /// command the child runs.
+    Isolated,
+    /// In this process: for PDFs the caller trusts (fixtures, tests). Its
+    /// checks (nesting, inflated bytes, text, deadline) run after lopdf has
+    /// read the document, so a hostile PDF can still abort the process.
+    InProcess,
+}
+
+/// [`parse_cv`] in this process ([`PdfReader::InProcess`], for trusted
+/// documents) with a deadline [`PARSE_TIMEOUT`] from now.
 pub fn parse(format: CvFormat, body: &[u8]) -> Result<ParsedCv, CvError> {
-    parse_cv(format, body, std::time::Instant::now() + PARSE_TIMEOUT)
+    parse_cv(
+        format,
+        body,
+        std::time::Instant::now() + PARSE_TIMEOUT,
+        PdfReader::InProcess,
+    )
 }
 
 /// Parses an uploaded CV into its text and sections.
+///
+/// A PDF is read where `pdf_reader` says: uploads, untrusted, with
+/// [`PdfReader::Isolated`].
 #[cfg_attr(
     feature = "metrics",
     metricate::instrument_metric(
@@ -133,6 +160,7 @@ pub fn parse_cv(
     format: CvFormat,
     body: &[u8],
     deadline: std::time::Instant,
+    pdf_reader: PdfReader,
 ) -> Result<ParsedCv, CvError> {
     if body.is_empty() {
         return Err(CvError::Empty);
@@ -141,7 +169,10 @@ pub fn parse_cv(
         return Err(CvError::TooLarge { size: body.len() });
     }
     let text = match format {
-        CvFormat::Pdf => pdf::text(body, deadline)?,
+        CvFormat::Pdf => match pdf_reader {
+            PdfReader::Isolated => pdf::text_isolated(body, deadline)?,
+            PdfReader::InProcess => pdf::text(body, deadline)?,
+        },
         CvFormat::Docx => docx::text(body, deadline)?,
         CvFormat::Markdown | CvFormat::PlainText => utf8(format, body)?,
     };
