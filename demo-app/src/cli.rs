@@ -90,8 +90,8 @@ pub struct ServeArgs {
     /// after it.
     #[arg(long, env = "DEMO_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
     pub header_timeout: Duration,
-    /// How long reading one CV may take; the parse stops itself then, and
-    /// the upload is a 422.
+    /// How long reading one CV may take; the parse stops then (a PDF's child
+    /// process is killed), and the upload is a 422.
     #[arg(long, env = "DEMO_PARSE_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
     pub parse_timeout: Duration,
     /// Connections open at once (at most 1 048 576). At the cap, the

@@ -1,6 +1,6 @@
 //! CVs: the formats they are uploaded in, their parsing into text (PDF's text
-//! layer with `lopdf`, DOCX's document XML with `zip` and `quick-xml`), and the
-//! sections found in that text.
+//! layer with `lopdf`, in a child process for uploads; DOCX's document XML
+//! with `zip` and `quick-xml`), and the sections found in that text.
 
 mod docx;
 mod pdf;
@@ -24,7 +24,7 @@ pub const MAX_CV_BYTES: usize = 2 * 1024 * 1024;
 pub const MAX_TEXT_BYTES: usize = 1024 * 1024;
 
 /// How long reading one CV may take before it is abandoned (the parse stops
-/// itself at this deadline, it is not left running).
+/// at this deadline, a PDF's child process killed: it is not left running).
 pub const PARSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The formats a CV is uploaded in.
