@@ -543,3 +543,45 @@ pub fn write(text: &str) -> Vec<u8> {
     let _ = document.save_to(&mut bytes);
     bytes
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nested(depth: usize) -> Object {
+        let mut object = Object::Integer(1);
+        for _ in 1..depth {
+            object = Object::Array(vec![object]);
+        }
+        object
+    }
+
+    #[test]
+    fn nesting_is_refused_past_the_limit_only() {
+        assert!(check_nesting([&nested(MAX_DEPTH)]).is_ok());
+        assert!(matches!(
+            check_nesting([&nested(MAX_DEPTH + 1)]),
+            Err(CvError::Unreadable { .. })
+        ));
+    }
+
+    #[test]
+    fn inflating_takes_from_one_budget_and_stops_at_it() {
+        let deflate = |data: &[u8]| {
+            let mut encoder =
+                flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+            encoder.write_all(data).and_then(|()| encoder.finish())
+        };
+        let mut budget = 100;
+        let small = deflate(&[7; 60]).expect("deflate");
+        assert_eq!(inflate(&small, &mut budget).ok(), Some(vec![7; 60]));
+        assert_eq!(budget, 40);
+        assert!(
+            inflate(&small, &mut budget).is_err(),
+            "60 bytes over 40 left"
+        );
+        let mut budget = MAX_INFLATED_BYTES;
+        let bomb = deflate(&vec![0; MAX_INFLATED_BYTES as usize + 1]).expect("deflate");
+        assert!(inflate(&bomb, &mut budget).is_err());
+    }
+}
