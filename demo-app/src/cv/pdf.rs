@@ -376,7 +376,7 @@ fn died(status: ExitStatus, stderr: &[u8]) -> CvError {
     } else if stderr.contains("overflowed its stack") {
         unreadable("it nests objects too deep to read")
     } else {
-        unreadable("its structure is malformed")
+        unreadable("its reader died reading it")
     }
 }
 
