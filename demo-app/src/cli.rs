@@ -43,6 +43,18 @@ pub enum Command {
     /// Print or write the operations files generated from the service's
     /// metric catalogue: rules, dashboard, reference, runbooks, configs.
     Emit(EmitArgs),
+    /// Internal: read a PDF on stdin, write its text as JSON on stdout,
+    /// within hard limits. What the service runs for every PDF uploaded.
+    #[command(name = "parse-pdf", hide = true)]
+    ParsePdf(ParsePdfArgs),
+}
+
+/// `demo-app parse-pdf` (hidden).
+#[derive(Debug, Clone, Args)]
+pub struct ParsePdfArgs {
+    /// The milliseconds the parse may take.
+    #[arg(long)]
+    pub deadline_ms: u64,
 }
 
 /// `demo-app serve`.
@@ -78,8 +90,8 @@ pub struct ServeArgs {
     /// after it.
     #[arg(long, env = "DEMO_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
     pub header_timeout: Duration,
-    /// How long reading one CV may take; the parse stops itself then, and
-    /// the upload is a 422.
+    /// How long reading one CV may take; the parse stops then (a PDF's child
+    /// process is killed), and the upload is a 422.
     #[arg(long, env = "DEMO_PARSE_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
     pub parse_timeout: Duration,
     /// Connections open at once (at most 1 048 576). At the cap, the
@@ -232,5 +244,22 @@ mod tests {
         assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("5 weeks").is_err());
+    }
+
+    #[test]
+    fn the_pdf_child_command_is_hidden_and_named_as_the_service_runs_it() {
+        let cli = Cli::try_parse_from([
+            "demo-app",
+            crate::cv::PDF_CHILD_COMMAND,
+            "--deadline-ms",
+            "250",
+        ]);
+        assert!(matches!(
+            cli.map(Cli::into_command),
+            Ok(Command::ParsePdf(ParsePdfArgs { deadline_ms: 250 }))
+        ));
+        let mut command = <Cli as clap::CommandFactory>::command();
+        let help = command.render_help().to_string();
+        assert!(!help.contains("parse-pdf"), "{help}");
     }
 }

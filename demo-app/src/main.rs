@@ -1,4 +1,5 @@
-//! `demo-app`: `serve` (the default), `feed` and `load`.
+//! `demo-app`: `serve` (the default), `feed`, `load`, `emit`; and the hidden
+//! `parse-pdf` the service runs to read an uploaded PDF in a child process.
 
 use clap::Parser;
 use demo_app::cli::{Cli, Command};
@@ -6,7 +7,11 @@ use demo_app::{app, feed, load};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let command = Cli::parse().into_command();
+    if let Command::ParsePdf(args) = &command {
+        // A child reading one PDF: no logging, no runtime, limits first.
+        return demo_app::cv::parse_pdf_child(std::time::Duration::from_millis(args.deadline_ms));
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -25,7 +30,6 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let command = cli.into_command();
     let outcome: Result<(), Box<dyn std::error::Error>> = runtime.block_on(async {
         match command {
             Command::Serve(args) => app::serve(args).await.map_err(Into::into),
@@ -40,6 +44,7 @@ fn main() -> ExitCode {
                 "this build has its metrics compiled out: build it with the `metrics` feature"
                     .into(),
             ),
+            Command::ParsePdf(_) => Err("parse-pdf runs before the runtime starts".into()),
             Command::Load(args) => {
                 let summary = load::run(args).await?;
                 println!("{summary}");

@@ -2,7 +2,7 @@
 
 use super::extract::{Account, Id};
 use super::{cpu_bound, handler, ApiError, App};
-use crate::cv::{self, CvError, CvFormat, MAX_CV_BYTES};
+use crate::cv::{self, CvError, CvFormat, PdfReader, MAX_CV_BYTES};
 use crate::db;
 use crate::usage::{self, Feature};
 use axum::body::Body;
@@ -78,10 +78,12 @@ handler!(
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.parse::<usize>().ok());
         let bytes = read_cv(body, declared).await?;
-        // The parse stops itself at the deadline (it is not left running
-        // detached), the wait for a CPU permit included.
+        // The parse stops at the deadline (it is not left running detached),
+        // the wait for a CPU permit included. A PDF is read by a child
+        // process with hard limits, killed at the deadline; it holds its CPU
+        // permit while it runs, so at most as many run at once.
         let deadline = Instant::now() + app.parse_timeout;
-        let parsed = cpu_bound(move || cv::parse_cv(format, &bytes, deadline))
+        let parsed = cpu_bound(move || cv::parse_cv(format, &bytes, deadline, PdfReader::Isolated))
             .await?
             .map_err(|error| match error {
                 CvError::Empty => ApiError::BadRequest(error.to_string()),

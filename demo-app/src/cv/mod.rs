@@ -1,12 +1,15 @@
 //! CVs: the formats they are uploaded in, their parsing into text (PDF's text
-//! layer with `lopdf`, DOCX's document XML with `zip` and `quick-xml`), and the
-//! sections found in that text.
+//! layer with `lopdf`, in a child process for uploads; DOCX's document XML
+//! with `zip` and `quick-xml`), and the sections found in that text.
 
 mod docx;
 mod pdf;
 mod sections;
 
-pub use pdf::MAX_INFLATED_BYTES;
+pub use pdf::{
+    child_main as parse_pdf_child, CHILD_ADDRESS_SPACE, CHILD_COMMAND as PDF_CHILD_COMMAND,
+    MAX_DEPTH, MAX_INFLATED_BYTES,
+};
 pub use sections::{Sections, SECTION_NAMES};
 
 use metricate::LabelValue;
@@ -21,7 +24,7 @@ pub const MAX_CV_BYTES: usize = 2 * 1024 * 1024;
 pub const MAX_TEXT_BYTES: usize = 1024 * 1024;
 
 /// How long reading one CV may take before it is abandoned (the parse stops
-/// itself at this deadline, it is not left running).
+/// at this deadline, a PDF's child process killed: it is not left running).
 pub const PARSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The formats a CV is uploaded in.
@@ -72,18 +75,23 @@ impl CvFormat {
 }
 
 /// Why a CV could not be parsed: each an `error_type` of `cv_parse_errors_total`.
+/// All but `timeout` are the uploader's (`client_error`): a bad upload never
+/// pages; parses timing out, a sign of overload, do.
 #[derive(Debug, thiserror::Error, LabelValue)]
 pub enum CvError {
     /// No bytes.
+    #[label(client_error)]
     #[error("the CV is empty")]
     Empty,
     /// Over [`MAX_CV_BYTES`].
+    #[label(client_error)]
     #[error("the CV is {size} bytes, over the limit of {MAX_CV_BYTES}")]
     TooLarge {
         /// Its size.
         size: usize,
     },
     /// Not a readable document of its format.
+    #[label(client_error)]
     #[error("the CV could not be read as {format}: {reason}")]
     Unreadable {
         /// The format it was sent as.
@@ -92,9 +100,11 @@ pub enum CvError {
         reason: String,
     },
     /// A readable document without text (a scanned PDF, an empty DOCX).
+    #[label(client_error)]
     #[error("the CV has no text to read")]
     NoText,
     /// More text than [`MAX_TEXT_BYTES`].
+    #[label(client_error)]
     #[error("the CV has more than {MAX_TEXT_BYTES} bytes of text")]
     TextTooLong,
     /// Not read within [`PARSE_TIMEOUT`]: abandoned, and stopped.
@@ -113,12 +123,36 @@ pub struct ParsedCv {
     pub sections: Sections,
 }
 
-/// [`parse_cv`] with a deadline [`PARSE_TIMEOUT`] from now.
+/// Where a PDF is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PdfReader {
+    /// In a child process of this binary (`demo-app parse-pdf`) with hard
+    /// limits on its memory and CPU time: for untrusted PDFs, every upload.
+    /// What kills the child (a stack overflow, an allocation failure) is an
+    /// unreadable PDF, not a dead service. Only the `demo-app` binary has the
+    /// command the child runs.
+    Isolated,
+    /// In this process: for PDFs the caller trusts (fixtures, tests). Its
+    /// checks (nesting, inflated bytes, text, deadline) run after lopdf has
+    /// read the document, so a hostile PDF can still abort the process.
+    InProcess,
+}
+
+/// [`parse_cv`] in this process ([`PdfReader::InProcess`], for trusted
+/// documents) with a deadline [`PARSE_TIMEOUT`] from now.
 pub fn parse(format: CvFormat, body: &[u8]) -> Result<ParsedCv, CvError> {
-    parse_cv(format, body, std::time::Instant::now() + PARSE_TIMEOUT)
+    parse_cv(
+        format,
+        body,
+        std::time::Instant::now() + PARSE_TIMEOUT,
+        PdfReader::InProcess,
+    )
 }
 
 /// Parses an uploaded CV into its text and sections.
+///
+/// A PDF is read where `pdf_reader` says: uploads, untrusted, with
+/// [`PdfReader::Isolated`].
 #[cfg_attr(
     feature = "metrics",
     metricate::instrument_metric(
@@ -133,6 +167,7 @@ pub fn parse_cv(
     format: CvFormat,
     body: &[u8],
     deadline: std::time::Instant,
+    pdf_reader: PdfReader,
 ) -> Result<ParsedCv, CvError> {
     if body.is_empty() {
         return Err(CvError::Empty);
@@ -141,7 +176,10 @@ pub fn parse_cv(
         return Err(CvError::TooLarge { size: body.len() });
     }
     let text = match format {
-        CvFormat::Pdf => pdf::text(body, deadline)?,
+        CvFormat::Pdf => match pdf_reader {
+            PdfReader::Isolated => pdf::text_isolated(body, deadline)?,
+            PdfReader::InProcess => pdf::text(body, deadline)?,
+        },
         CvFormat::Docx => docx::text(body, deadline)?,
         CvFormat::Markdown | CvFormat::PlainText => utf8(format, body)?,
     };

@@ -246,20 +246,34 @@ impl Demo {
         })
     }
 
+    /// Its child processes (Linux), zombies included: a child not reaped
+    /// is still one.
+    pub fn children(&self) -> Vec<u32> {
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| {
+                std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                    // The fields after the command name, in parentheses:
+                    // state, then the parent's pid.
+                    stat.rfind(')')
+                        .and_then(|end| stat[end + 1..].split_whitespace().nth(1))
+                        .and_then(|ppid| ppid.parse::<u32>().ok())
+                        == Some(self.pid())
+                })
+            })
+            .collect()
+    }
+
     /// Its open file descriptors (Linux), or 0.
     pub fn open_fds(&self) -> usize {
         std::fs::read_dir(format!("/proc/{}/fd", self.pid())).map_or(0, Iterator::count)
     }
 
     fn status_bytes(&self, field: &str) -> u64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
-            .ok()
-            .and_then(|status| {
-                let line = status.lines().find(|line| line.starts_with(field))?;
-                let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-                Some(kib * 1024)
-            })
-            .unwrap_or(0)
+        status_bytes(self.pid(), field)
     }
 
     fn terminate(&mut self) -> Option<ExitStatus> {
@@ -304,4 +318,17 @@ impl Scrape {
 /// How much `name{labels}` moved from `before` to `after`.
 pub fn delta(before: &Scrape, after: &Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
     after.value(name, labels) - before.value(name, labels)
+}
+
+/// A `/proc/{pid}/status` field in kB, in bytes (Linux), or 0: `VmHWM:` is
+/// the peak resident memory of `pid` so far.
+pub fn status_bytes(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|line| line.starts_with(field))?;
+            let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kib * 1024)
+        })
+        .unwrap_or(0)
 }

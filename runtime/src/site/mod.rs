@@ -9,8 +9,8 @@ mod guard;
 mod table;
 
 pub use classify::{call, classify, CallResult, ErrorClassifier, ErrorOf};
-pub use desc::SiteDesc;
 pub(crate) use desc::label_infos;
+pub use desc::SiteDesc;
 #[cfg(feature = "axum")]
 pub(crate) use desc::DEFAULT_BUCKETS;
 pub use guard::{polled, DropMeans, Guard};
