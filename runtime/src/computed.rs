@@ -269,20 +269,12 @@ where
 {
     let location = std::panic::Location::caller();
     let site = ComputedSite::new(name, help, label, "", location.file(), location.line());
-    register(&site, read)
+    register_computed(&site, read)
 }
 
-/// What `computed_gauge!` calls: gives the gauge its site declared its
-/// callback.
-pub fn register_computed<F, R>(site: &'static ComputedSite, read: F) -> Result<(), Problem>
-where
-    F: Fn() -> R + Send + Sync + 'static,
-    R: Reading + 'static,
-{
-    register(site, read)
-}
-
-fn register<F, R>(site: &ComputedSite, read: F) -> Result<(), Problem>
+/// What `computed_gauge!` calls (and [`register_computed_gauge`] through a
+/// site of its caller's): gives the gauge its site declared its callback.
+pub fn register_computed<F, R>(site: &ComputedSite, read: F) -> Result<(), Problem>
 where
     F: Fn() -> R + Send + Sync + 'static,
     R: Reading + 'static,
