@@ -4,7 +4,7 @@
 //! the exposition ends with `# EOF`.
 
 use super::text::{sample, Float};
-use super::{Buckets, Labels, Number, Writer};
+use super::writer::{Buckets, Labels, Number, Writer};
 use crate::exemplars::Exemplar;
 use crate::vocabulary::MetricKind;
 use std::fmt::Write as _;
@@ -193,7 +193,7 @@ mod tests {
         writer.number(
             "jobs_cost_dollars_total",
             MetricKind::Counter,
-            &super::Labels {
+            &crate::expose::writer::Labels {
                 pairs: &[("model", "v3")],
                 text: "model=\"v3\"",
             },

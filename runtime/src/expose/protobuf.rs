@@ -6,7 +6,7 @@
 //! The handful of messages are encoded here directly: varints, zigzag for
 //! signed fields, little-endian doubles and length-delimited sub-messages.
 
-use super::{Buckets, Labels, Number, Writer};
+use super::writer::{Buckets, Labels, Number, Writer};
 use crate::exemplars::Exemplar;
 use crate::native::ZERO_THRESHOLD;
 use crate::vocabulary::MetricKind;

@@ -1,7 +1,7 @@
 //! Families gathered from collectors registered by hand in
 //! [`registry()`](crate::registry), written through the same [`Writer`]s.
 
-use super::{Buckets, LabelBuffer, Number, Writer};
+use super::writer::{Buckets, LabelBuffer, Number, Writer};
 use crate::vocabulary::MetricKind;
 use prometheus::proto::{MetricFamily, MetricType};
 

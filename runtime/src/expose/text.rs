@@ -1,24 +1,8 @@
 //! The Prometheus text format 0.0.4.
 
-use super::{Buckets, Labels, Number, Writer};
+use super::writer::{Buckets, Labels, Number, Writer};
 use crate::vocabulary::MetricKind;
 use std::fmt::Write as _;
-
-/// `\`, `"` and newlines escaped, as a label value in the text formats.
-pub(crate) fn escape_label_value_into(out: &mut String, value: &str) {
-    if !value.contains(['\\', '"', '\n']) {
-        out.push_str(value);
-        return;
-    }
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-}
 
 /// `\` and newlines escaped, as a HELP text in the 0.0.4 format.
 fn escape_help(help: &str) -> String {
@@ -152,6 +136,7 @@ mod tests {
         assert_eq!(Float(3.0).to_string(), "3");
         assert_eq!(Float(f64::NAN).to_string(), "NaN");
         let mut escaped = String::new();
+        use crate::expose::writer::escape_label_value_into;
         escape_label_value_into(&mut escaped, "a\"b\\c\nd");
         assert_eq!(escaped, "a\\\"b\\\\c\\nd");
         assert_eq!(escape_help("x\\y\nz"), "x\\\\y\\nz");
