@@ -108,6 +108,10 @@ pub struct Settings {
     pub group_wait: Duration,
     /// The error ratio of an operation, or of HTTP 5xx, that alerts.
     pub error_ratio: f64,
+    /// The fewest failed calls in the ratio's 5 minutes for it to alert: at a
+    /// few calls a minute, two unlucky failures are already over any ratio,
+    /// and a page must mean more than chance.
+    pub min_failures: u32,
     /// The HTTP p95 latency, in seconds, that alerts.
     pub latency_seconds: f64,
     /// How old a `*_timestamp_seconds` gauge may get before it alerts.
@@ -121,7 +125,8 @@ pub struct Settings {
 impl Settings {
     /// The defaults for the service scraped as `job`: one instance on
     /// `127.0.0.1:8080`, Alertmanager on `127.0.0.1:9093`, 15 s scrapes,
-    /// alerts after 5 minutes at a 5 % error ratio or a 2 s p95, a timestamp
+    /// alerts after 5 minutes at a 5 % error ratio (of at least 5 failed calls
+    /// in 5 minutes) or a 2 s p95, a timestamp
     /// stale after 24 hours, a pool alert at 80 %, memory at 1 GiB.
     pub fn new(job: impl Into<String>) -> Settings {
         let job = job.into();
@@ -136,6 +141,7 @@ impl Settings {
             alert_for: Duration::from_secs(5 * 60),
             group_wait: Duration::from_secs(30),
             error_ratio: 0.05,
+            min_failures: 5,
             latency_seconds: 2.0,
             stale_after: Duration::from_secs(24 * 3600),
             pool_saturation: 0.8,

@@ -372,7 +372,12 @@ fn alert_group(model: &Model<'_>, settings: &Settings) -> Group {
         let records = operation_records(operation);
         alerts.push(Alert {
             name: format!("{}ErrorsHigh", camel(&operation.name)),
-            expr: format!("{} > {}", records.ratio, settings.error_ratio),
+            // A ratio over the threshold, of enough failures to mean more than
+            // chance at a low call rate.
+            expr: format!(
+                "{} > {}\nand\n{} * 300 >= {}",
+                records.ratio, settings.error_ratio, records.errors, settings.min_failures
+            ),
             pending,
             severity: Severity::Page,
             summary: format!("`{}` fails more than {} of calls", operation.name, percent(settings.error_ratio)),
@@ -384,9 +389,10 @@ fn alert_group(model: &Model<'_>, settings: &Settings) -> Group {
             panel: Some(format!("op:{}:errors", operation.name)),
             runbook: Runbook {
                 meaning: format!(
-                    "More than {} of the calls of `{}` ended in an error for {}{}. {}",
+                    "More than {} of the calls of `{}` ended in an error, {} or more of them in 5 minutes, for {}{}. {}",
                     percent(settings.error_ratio),
                     operation.name,
+                    settings.min_failures,
                     duration(pending),
                     client_errors_left_out(operation),
                     operation.help
