@@ -11,7 +11,7 @@ use crate::{bridge, catalog, problems, process};
 /// route run it, so calling it first thing in `main` only moves the work (and
 /// the problems it finds) to start. Conflicting declarations, families known
 /// only from a site's first call and names taken in [`registry`](crate::registry) are reported
-/// through [`problems`](crate::problems); [`Catalog::validate`] finds the first two in a test.
+/// through [`problems`](crate::problems); [`Catalog::validate`](crate::Catalog::validate) finds the first two in a test.
 ///
 /// ```
 /// metricate::init();

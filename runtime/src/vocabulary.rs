@@ -59,7 +59,7 @@ pub struct LabelInfo {
     /// Every value, or `None` when a site's values are not known at compile time
     /// (a label read through `Self` without its type written, an inferred
     /// `counter!` label, a generic error type): those are known from the site's
-    /// first call, and [`Catalog::validate`] reports them.
+    /// first call, and [`Catalog::validate`](crate::Catalog::validate) reports them.
     pub values: Option<Vec<&'static str>>,
 }
 
