@@ -479,3 +479,56 @@ impl Worker {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A replayed webhook is signed when it is sent again, as a provider's
+    /// retry is: one signed at its first delivery goes stale after five
+    /// minutes, and a long `--mix valid` run would turn invalid.
+    #[test]
+    fn a_replayed_webhook_is_signed_afresh_however_old_its_first_delivery() {
+        let body = br#"{"id":"WH-first","event_type":"PAYMENT.SALE.COMPLETED"}"#.to_vec();
+        let shared = std::sync::Arc::new(Shared {
+            job_ids: vec![1],
+            cv_ids: Mutex::new(vec![("demo", 1)]),
+            admin_token: "token".to_owned(),
+            webhook_secret: b"secret".to_vec(),
+            documents: Vec::new(),
+            run: 1,
+            next_event: AtomicU64::new(0),
+            // Sent an hour ago; the sent list is full, so it stays the only one.
+            sent_events: Mutex::new(vec![(crate::db::now() - 3_600, body.clone()); 1_000]),
+            last_scan: Mutex::new(None),
+            only_valid: true,
+            writes_only: false,
+        });
+        let mut worker = Worker::new(Client::new(), "http://127.0.0.1:9".to_owned(), shared, 7);
+        let mut replays = 0;
+        for _ in 0..300 {
+            let request = worker.webhook().build().expect("a webhook request");
+            let header = |name: &str| {
+                request
+                    .headers()
+                    .get(name)
+                    .and_then(|value| value.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let timestamp: i64 = header("x-webhook-timestamp").parse().expect("a timestamp");
+            assert!(
+                (crate::db::now() - timestamp).abs() <= 5,
+                "signed at {timestamp}, not now"
+            );
+            if request.body().and_then(reqwest::Body::as_bytes) == Some(&body[..]) {
+                replays += 1;
+                assert_eq!(
+                    header("x-webhook-signature"),
+                    sign(b"secret", timestamp, &body)
+                );
+            }
+        }
+        assert!(replays > 10, "{replays} replays in 300 webhooks");
+    }
+}
