@@ -87,13 +87,13 @@ pub fn next_row(row: usize, count: usize, ordinal: usize, label_type: &'static s
     if ordinal < count && row != usize::MAX {
         row * count + ordinal
     } else {
-        out_of_range(row, count, ordinal, label_type)
+        out_of_range(count, ordinal, label_type)
     }
 }
 
 #[cold]
 #[inline(never)]
-fn out_of_range(row: usize, count: usize, ordinal: usize, label_type: &'static str) -> usize {
+fn out_of_range(count: usize, ordinal: usize, label_type: &'static str) -> usize {
     if ordinal >= count {
         crate::problems::report(crate::vocabulary::Problem::LabelOutOfRange {
             label_type,
@@ -101,7 +101,6 @@ fn out_of_range(row: usize, count: usize, ordinal: usize, label_type: &'static s
             values: count,
         });
     }
-    let _ = row;
     usize::MAX
 }
 

@@ -212,18 +212,22 @@ impl ComputedSite {
         }
     }
 
+    /// The HELP text: the one given, else the name.
+    fn help(&self) -> &'static str {
+        if self.help.is_empty() {
+            self.name
+        } else {
+            self.help
+        }
+    }
+
     /// The gauge as declared; its label's values when the callback's type
     /// gives them.
     pub(crate) fn declaration(&self, values: Option<&'static [&'static str]>) -> Declaration {
         Declaration {
             name: self.name,
             kind: MetricKind::Gauge,
-            help: if self.help.is_empty() {
-                self.name
-            } else {
-                self.help
-            }
-            .to_owned(),
+            help: self.help().to_owned(),
             labels: self
                 .label
                 .map(|name| LabelInfo {
@@ -297,18 +301,10 @@ where
         Computed {
             name: declaration.name,
             kind: declaration.kind,
-            help: site_help(site),
+            help: site.help(),
             labels: declaration.labels,
             site: declaration.site,
         },
         read,
     )
-}
-
-fn site_help(site: &ComputedSite) -> &'static str {
-    if site.help.is_empty() {
-        site.name
-    } else {
-        site.help
-    }
 }
