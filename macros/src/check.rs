@@ -10,6 +10,7 @@ use crate::signature::{
     TypeShape,
 };
 use proc_macro2::Span;
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, ItemFn, LitStr, Member, Pat, Type};
 
@@ -128,42 +129,26 @@ pub(crate) fn check<'a>(
     func: &'a ItemFn,
     parse_failed: bool,
 ) -> Result<Checked<'a>, Vec<syn::Error>> {
-    let mut errors = Vec::new();
-    check_metrics(args, parse_failed, &mut errors);
-    check_label_names(args, &mut errors);
-    check_buckets(args, &mut errors);
-    if let (Some(error_type), None) = (&args.error_type, &args.errors) {
+    let mut errors = check_keys(args, parse_failed);
+    for list in [&args.only, &args.skip].into_iter().flatten() {
         errors.push(
             Violation::new(
-                "`error_type` only applies to `errors`",
-                Some("add `errors = \"..._total\"` or remove `error_type`".to_owned()),
+                format!(
+                    "`{}` chooses the methods of an annotated `impl` block",
+                    list.key
+                ),
+                Some(format!(
+                    "annotate the `impl` block, or remove `{}`",
+                    list.key
+                )),
             )
-            .at(error_type.span()),
+            .at(list.key.span()),
         );
     }
-    if let Some(fixed) = &args.error_type {
-        if let Err(violation) = rules::label_value("`error_type`", &fixed.value()) {
-            errors.push(violation.at(fixed.span()));
-        }
-    }
-    if let (Some(outcome), None) = (&args.outcome, &args.calls) {
-        errors.push(
-            Violation::new(
-                "`outcome` labels the `calls` counter with how each call ended",
-                Some("add `calls = \"..._total\"` or remove `outcome`".to_owned()),
-            )
-            .at(outcome.span()),
-        );
-    }
-    let max_series = match &args.max_series {
-        Some((lit, value)) => {
-            if let Err(violation) = rules::max_series(*value) {
-                errors.push(violation.at(lit.span()));
-            }
-            *value
-        }
-        None => DEFAULT_MAX_SERIES,
-    };
+    let max_series = args
+        .max_series
+        .as_ref()
+        .map_or(DEFAULT_MAX_SERIES, |(_, value)| *value);
     if let Some(constness) = &func.sig.constness {
         errors.push(Violation::new(
             "`#[instrument_metric]` cannot instrument a `const fn`: a call evaluated at compile time has no duration to record",
@@ -176,14 +161,16 @@ pub(crate) fn check<'a>(
         check_result_output(func, produced, errors_name, &mut errors);
     }
     let labels = resolve_labels(args, func, &mut errors);
+    // Their errors are `check_keys`' already.
+    let mut reported = Vec::new();
     let objective = args
         .objective
         .as_ref()
-        .and_then(|objective| check_objective(args, objective, &mut errors));
+        .and_then(|objective| check_objective(args, objective, &mut reported));
     let native_schema = args
         .native
         .as_ref()
-        .and_then(|native| check_native(args, native, &mut errors));
+        .and_then(|native| check_native(args, native, &mut reported));
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -219,6 +206,78 @@ pub(crate) fn check<'a>(
         objective,
         native_schema,
     })
+}
+
+/// The rules that need no fn: names, labels, buckets, and how the keys fit
+/// together. A preset is checked by these where it is declared.
+pub(crate) fn check_keys(args: &Args, parse_failed: bool) -> Vec<syn::Error> {
+    let mut errors = Vec::new();
+    check_metrics(args, parse_failed, &mut errors);
+    check_label_names(args, &mut errors);
+    check_buckets(args, &mut errors);
+    if let (Some(error_type), None) = (&args.error_type, &args.errors) {
+        errors.push(
+            Violation::new(
+                "`error_type` only applies to `errors`",
+                Some("add `errors = \"..._total\"` or remove `error_type`".to_owned()),
+            )
+            .at(error_type.span()),
+        );
+    }
+    if let Some(fixed) = &args.error_type {
+        if let Err(violation) = rules::label_value("`error_type`", &fixed.value()) {
+            errors.push(violation.at(fixed.span()));
+        }
+    }
+    if let (Some(outcome), None) = (&args.outcome, &args.calls) {
+        errors.push(
+            Violation::new(
+                "`outcome` labels the `calls` counter with how each call ended",
+                Some("add `calls = \"..._total\"` or remove `outcome`".to_owned()),
+            )
+            .at(outcome.span()),
+        );
+    }
+    if let Some((lit, value)) = &args.max_series {
+        if let Err(violation) = rules::max_series(*value) {
+            errors.push(violation.at(lit.span()));
+        }
+    }
+    if let Some(fn_label) = &args.fn_label {
+        if let Err(violation) = rules::label_name(&fn_label.value()) {
+            errors.push(violation.at(fn_label.span()));
+        }
+    }
+    if let Some(objective) = &args.objective {
+        check_objective(args, objective, &mut errors);
+    }
+    if let Some(native) = &args.native {
+        check_native(args, native, &mut errors);
+    }
+    errors
+}
+
+/// `fn_label = "name"`: a constant label valued with the fn's name, added
+/// to `args` when the name is a valid label name (`check_keys` reports it
+/// otherwise).
+pub(crate) fn apply_fn_label(args: &mut Args, fn_name: &Ident) {
+    let Some(label) = &args.fn_label else {
+        return;
+    };
+    let Ok(name) = syn::parse_str::<Ident>(&label.value()) else {
+        return;
+    };
+    if rules::label_name(&label.value()).is_err() {
+        return;
+    }
+    let value = fn_name.unraw().to_string();
+    args.const_labels.push(crate::parse::ConstLabelArg {
+        name: Ident::new(&name.to_string(), label.span()),
+        value: LitStr::new(&value, fn_name.span()),
+    });
+    if args.const_labels_key.is_none() {
+        args.const_labels_key = Some(Ident::new("const_labels", label.span()));
+    }
 }
 
 /// `native(schema = N)`: on a histogram, with a schema metricate records.

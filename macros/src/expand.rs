@@ -23,15 +23,40 @@
 
 use crate::check::{self, Checked, ErrorSource, LabelSource, LabelType, Projection};
 use crate::diagnostics::spanning;
+use crate::impl_block;
 use crate::link::Slice;
-use crate::parse;
+use crate::parse::{self, Args};
+use crate::preset;
 use crate::signature::{self, BodyKind};
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
-use syn::{AttrStyle, Attribute, ItemFn, ReturnType, Stmt, Type};
+use syn::{AttrStyle, Attribute, ItemFn, ItemImpl, ReturnType, Stmt, Type};
 
-pub(crate) fn instrument_metric(args: TokenStream, item: TokenStream) -> TokenStream {
+/// `#[instrument_metric(..)]` on a fn or an `impl` block. `compiled_out`:
+/// metricate's `off` feature, under which every annotation is checked and
+/// then gives back its item bare.
+pub(crate) fn instrument_metric(
+    args: TokenStream,
+    item: TokenStream,
+    compiled_out: bool,
+) -> TokenStream {
+    let (args, errors) = if preset::is_applied(&args) {
+        preset::merge(args)
+    } else {
+        let (parsed, errors) = parse::parse_args(args.clone());
+        if let Some((_, path)) = &parsed.preset {
+            return preset::call(path, args, item);
+        }
+        (parsed, errors)
+    };
+    if starts_an_impl(&item) {
+        return match syn::parse2::<ItemImpl>(item.clone()) {
+            Ok(block) => impl_block::instrument(&args, errors, block, compiled_out),
+            // Not an impl after all (or one that does not parse): rustc says why.
+            Err(_) => item,
+        };
+    }
     let func: ItemFn = match syn::parse2(item.clone()) {
         Ok(func) => func,
         // A fn whose body does not parse: give it back as it is, so rustc reports
@@ -46,35 +71,61 @@ pub(crate) fn instrument_metric(args: TokenStream, item: TokenStream) -> TokenSt
             });
             let error = syn::Error::new(
                 keyword.unwrap_or_else(Span::call_site),
-                "`#[instrument_metric]` goes on a fn with a body",
+                "`#[instrument_metric]` goes on a fn with a body, or on an `impl` block",
             )
             .to_compile_error();
             return quote! { #item #error };
         }
     };
+    match instrument_fn(args, errors, func, compiled_out) {
+        Ok(tokens) => tokens,
+        Err((errors, func)) => with_errors(&errors, &func),
+    }
+}
+
+/// One annotated fn: its code, or every error found and the fn as it was.
+pub(crate) fn instrument_fn(
+    mut args: Args,
+    mut errors: Vec<syn::Error>,
+    func: ItemFn,
+    compiled_out: bool,
+) -> Result<TokenStream, (Vec<syn::Error>, ItemFn)> {
     // The outer attribute expands first and sees the others as attributes.
     if let Some(second) = func.attrs.iter().find(|attr| is_instrument_metric(attr)) {
         let error = syn::Error::new_spanned(
             second,
             "`#[instrument_metric]` is given twice on this fn: one annotation declares all of a fn's metrics\nhelp: merge the keys of both attributes into one `#[instrument_metric(..)]`",
-        )
-        .to_compile_error();
-        let func = strip_instrument_attrs(func);
-        return quote! { #error #func };
+        );
+        return Err((vec![error], strip_instrument_attrs(func)));
     }
-    let (args, mut errors) = parse::parse_args(args);
+    check::apply_fn_label(&mut args, &func.sig.ident);
     match check::check(&args, &func, !errors.is_empty()) {
-        Ok(checked) if errors.is_empty() => generate(&checked),
-        Ok(_) => with_errors(&errors, &func),
+        Ok(_) if errors.is_empty() && compiled_out => Ok(func.into_token_stream()),
+        Ok(checked) if errors.is_empty() => Ok(generate(&checked)),
+        Ok(_) => Err((errors, func)),
         Err(more) => {
             errors.extend(more);
-            with_errors(&errors, &func)
+            Err((errors, func))
         }
     }
 }
 
+/// `impl ..`, past attributes and `unsafe`/`default`: an `impl` block.
+fn starts_an_impl(item: &TokenStream) -> bool {
+    item.clone()
+        .into_iter()
+        .find_map(|token| match token {
+            TokenTree::Ident(ident) if ident == "unsafe" || ident == "default" => None,
+            TokenTree::Ident(ident) => Some(ident == "impl"),
+            TokenTree::Punct(punct) if punct.as_char() == '#' => None,
+            TokenTree::Group(group) if group.delimiter() == proc_macro2::Delimiter::Bracket => None,
+            _ => Some(false),
+        })
+        .unwrap_or(false)
+}
+
 /// Whether `attr` is an `#[instrument_metric]` (by any path).
-fn is_instrument_metric(attr: &Attribute) -> bool {
+pub(crate) fn is_instrument_metric(attr: &Attribute) -> bool {
     attr.path()
         .segments
         .last()

@@ -20,18 +20,31 @@ mod check;
 mod derive;
 mod diagnostics;
 mod expand;
+mod impl_block;
 mod link;
 mod parse;
+mod preset;
 mod rules;
 mod signature;
 mod value;
 
 use proc_macro::TokenStream;
 
-/// Times, counts and classifies the calls of a function. See `metricate::instrument_metric`.
+/// metricate's `off` feature: every annotation and value macro is checked,
+/// then compiled out.
+const COMPILED_OUT: bool = cfg!(feature = "off");
+
+/// Times, counts and classifies the calls of a function, or of every method of
+/// an `impl` block. See `metricate::instrument_metric`.
 #[proc_macro_attribute]
 pub fn instrument_metric(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::instrument_metric(args.into(), item.into()).into()
+    expand::instrument_metric(args.into(), item.into(), COMPILED_OUT).into()
+}
+
+/// Keys many annotations share, declared once. See `metricate::preset!`.
+#[proc_macro]
+pub fn preset(input: TokenStream) -> TokenStream {
+    preset::preset_macro(input.into()).into()
 }
 
 /// Implements `metricate::LabelValue` for an enum. See `metricate::LabelValue`.
@@ -43,23 +56,23 @@ pub fn derive_label_value(input: TokenStream) -> TokenStream {
 /// A counter series. See `metricate::counter!`.
 #[proc_macro]
 pub fn counter(input: TokenStream) -> TokenStream {
-    value::value(rules::MetricKind::Counter, input.into()).into()
+    value::value(rules::MetricKind::Counter, input.into(), COMPILED_OUT).into()
 }
 
 /// A gauge series. See `metricate::gauge!`.
 #[proc_macro]
 pub fn gauge(input: TokenStream) -> TokenStream {
-    value::value(rules::MetricKind::Gauge, input.into()).into()
+    value::value(rules::MetricKind::Gauge, input.into(), COMPILED_OUT).into()
 }
 
 /// A histogram series. See `metricate::histogram!`.
 #[proc_macro]
 pub fn histogram(input: TokenStream) -> TokenStream {
-    value::value(rules::MetricKind::Histogram, input.into()).into()
+    value::value(rules::MetricKind::Histogram, input.into(), COMPILED_OUT).into()
 }
 
 /// A gauge computed at scrape time. See `metricate::computed_gauge!`.
 #[proc_macro]
 pub fn computed_gauge(input: TokenStream) -> TokenStream {
-    value::computed_gauge(input.into()).into()
+    value::computed_gauge(input.into(), COMPILED_OUT).into()
 }

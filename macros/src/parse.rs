@@ -24,6 +24,10 @@ pub(crate) const KEYS: &[&str] = &[
     "outcome",
     "objective",
     "native",
+    "fn_label",
+    "preset",
+    "only",
+    "skip",
 ];
 
 /// The keys of `objective(...)`.
@@ -33,6 +37,7 @@ pub(crate) const OBJECTIVE_KEYS: &[&str] = &["latency", "percentile", "success"]
 pub(crate) const METRIC_KEYS: &[&str] = &["histogram", "errors", "calls", "in_flight"];
 
 /// A metric name given as `key = "name"`.
+#[derive(Clone)]
 pub(crate) struct MetricName {
     pub(crate) key: Ident,
     pub(crate) lit: LitStr,
@@ -45,6 +50,7 @@ impl MetricName {
 }
 
 /// `name = expr` or `name: Type = expr` inside `labels(...)`.
+#[derive(Clone)]
 pub(crate) struct LabelArg {
     pub(crate) name: Ident,
     /// The label's type when written (`tier: Tier = self.tier`): its values are
@@ -54,25 +60,28 @@ pub(crate) struct LabelArg {
 }
 
 /// `name = "value"` inside `const_labels(...)`.
+#[derive(Clone)]
 pub(crate) struct ConstLabelArg {
     pub(crate) name: Ident,
     pub(crate) value: LitStr,
 }
 
 /// One upper bound of `buckets = [...]`.
+#[derive(Clone)]
 pub(crate) struct Bucket {
     pub(crate) value: f64,
     /// The bound as written (`-1.0` is two tokens), for errors that underline it whole.
     pub(crate) expr: Expr,
 }
 
+#[derive(Clone)]
 pub(crate) struct Buckets {
     pub(crate) key: Ident,
     pub(crate) bounds: Vec<Bucket>,
 }
 
 /// The parsed arguments of one `#[instrument_metric(...)]`.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct Args {
     pub(crate) histogram: Option<MetricName>,
     pub(crate) errors: Option<MetricName>,
@@ -91,9 +100,25 @@ pub(crate) struct Args {
     pub(crate) objective: Option<ObjectiveArg>,
     /// `native(schema = N)`: the histogram is also a native histogram.
     pub(crate) native: Option<NativeArg>,
+    /// `fn_label = "handler"`: a constant label whose value is the fn's name.
+    pub(crate) fn_label: Option<LitStr>,
+    /// `preset = path::TO::PRESET`: the keys a `preset!` declared once.
+    pub(crate) preset: Option<(Ident, syn::Path)>,
+    /// `only(a, b)` on an `impl` block: the methods it instruments.
+    pub(crate) only: Option<MethodList>,
+    /// `skip(a, b)` on an `impl` block: the methods it leaves bare.
+    pub(crate) skip: Option<MethodList>,
+}
+
+/// `only(a, b)` or `skip(a, b)`: the key, and the method names.
+#[derive(Clone)]
+pub(crate) struct MethodList {
+    pub(crate) key: Ident,
+    pub(crate) names: Vec<Ident>,
 }
 
 /// `native(schema = 3)`, or `native()` for the default schema.
+#[derive(Clone)]
 pub(crate) struct NativeArg {
     pub(crate) key: Ident,
     pub(crate) schema: Option<(LitInt, i64)>,
@@ -101,6 +126,7 @@ pub(crate) struct NativeArg {
 
 /// `objective(latency = "2s", percentile = 95, success = "99.5%")`: what the
 /// fn promises, for the generated SLO rules and alerts.
+#[derive(Clone)]
 pub(crate) struct ObjectiveArg {
     pub(crate) key: Ident,
     /// The latency threshold, a duration: `"250ms"`, `"2s"`.
@@ -140,7 +166,7 @@ pub(crate) fn parse_args(tokens: TokenStream) -> (Args, Vec<syn::Error>) {
 
 /// Splits `a = 1, b(c, d), e = [1, 2]` into its items. Groups are single token
 /// trees, so only commas at the top level separate items.
-fn split_top_level_commas(tokens: TokenStream) -> Vec<TokenStream> {
+pub(crate) fn split_top_level_commas(tokens: TokenStream) -> Vec<TokenStream> {
     let mut items = Vec::new();
     let mut current = Vec::new();
     for token in tokens {
@@ -166,6 +192,39 @@ fn parse_item(input: ParseStream<'_>, args: &mut Args) -> syn::Result<()> {
         "in_flight" => set_once(&mut args.in_flight, &key, metric_name(input, &key)?),
         "help" => set_once(&mut args.help, &key, string_value(input)?),
         "error_type" => set_once(&mut args.error_type, &key, string_value(input)?),
+        "fn_label" => set_once(&mut args.fn_label, &key, string_value(input)?),
+        "preset" => {
+            input.parse::<Token![=]>()?;
+            let path: syn::Path = input.parse().map_err(|error| {
+                syn::Error::new(
+                    error.span(),
+                    "`preset` takes the path of a `metricate::preset!`, e.g. `preset = crate::metrics::HANDLER`",
+                )
+            })?;
+            set_once(&mut args.preset, &key, (key.clone(), path))
+        }
+        "only" => {
+            let names = parenthesized_idents(input)?;
+            set_once(
+                &mut args.only,
+                &key,
+                MethodList {
+                    key: key.clone(),
+                    names,
+                },
+            )
+        }
+        "skip" => {
+            let names = parenthesized_idents(input)?;
+            set_once(
+                &mut args.skip,
+                &key,
+                MethodList {
+                    key: key.clone(),
+                    names,
+                },
+            )
+        }
         "outcome" => set_once(&mut args.outcome, &key, string_value(input)?),
         "objective" => {
             let objective = parse_objective(input, &key)?;
@@ -297,6 +356,14 @@ fn parenthesized_labels(input: ParseStream<'_>) -> syn::Result<Vec<LabelArg>> {
         Ok(LabelArg { name, ty, value })
     })?;
     Ok(labels.into_iter().collect())
+}
+
+/// `(a, b, c)`: method names.
+fn parenthesized_idents(input: ParseStream<'_>) -> syn::Result<Vec<Ident>> {
+    let content;
+    syn::parenthesized!(content in input);
+    let names = Punctuated::<Ident, Token![,]>::parse_terminated_with(&content, Ident::parse_any)?;
+    Ok(names.into_iter().collect())
 }
 
 /// `(latency = "2s", percentile = 95, success = "99.5%")`.

@@ -149,6 +149,43 @@ pub use metricate_macros::LabelValue;
 /// | `outcome = "LABEL"` | label `calls` by how each call ended: `ok`, `error` (for a `Result`), `panic`, `cancelled` (for futures) |
 /// | `objective(latency = "250ms", percentile = 95, success = "99.5%")` | what the fn promises, checked at compile time and listed by [`Catalog::functions`] |
 /// | `native(schema = N)` | the histogram is also a native histogram (schema -4 to 5, `native()` for 3) |
+/// | `fn_label = "LABEL"` | a constant label whose value is the fn's name (`fn get_job` gives `LABEL="get_job"`) |
+/// | `preset = path::NAME` | the keys of a [`preset!`], declared once; the site adds the label values it leaves open |
+/// | `only(a, b)`, `skip(c)` | on an `impl` block: the methods it instruments, or those it leaves bare |
+///
+/// # On an `impl` block
+///
+/// On an `impl` block (inherent, or of a trait), the annotation instruments
+/// every method with a body, as if written on each, sync and `async` alike;
+/// `only(..)` or `skip(..)` choose among them, and a method with its own
+/// annotation keeps it. The methods share the block's families, so
+/// `fn_label` is required: it gives each method's series its own name.
+///
+/// ```
+/// use metricate::instrument_metric;
+///
+/// struct Store;
+///
+/// #[instrument_metric(calls = "doc_store_calls_total", fn_label = "method", skip(new))]
+/// impl Store {
+///     fn new() -> Store { Store }
+///     fn get(&self, key: u32) -> Option<u32> { key.checked_sub(1) }
+///     async fn put(&self, _key: u32) {}
+/// }
+///
+/// let store = Store::new();
+/// assert_eq!(store.get(3), Some(2));
+/// let text = metricate::render();
+/// assert!(text.contains(r#"doc_store_calls_total{method="get"} 1"#));
+/// assert!(text.contains(r#"doc_store_calls_total{method="put"} 0"#));
+/// assert!(!text.contains(r#"method="new""#));
+/// ```
+///
+/// # Compiled out
+///
+/// With metricate's `off` feature, every annotation is checked as usual and
+/// then gives back its fn (or block) as written: the same code as without the
+/// annotation. See [the guide](crate::_guide).
 ///
 /// # Generated metrics
 ///
@@ -209,6 +246,54 @@ pub use metricate_macros::LabelValue;
 /// assert!(text.contains(r#"doc_match_in_flight{model="v3_0",plan="pro"} 0"#));
 /// ```
 pub use metricate_macros::instrument_metric;
+
+/// Declares, once, the keys many annotated fns share: their families, the
+/// names of their labels, buckets, outcome, objective. Each site then names the
+/// preset by path and adds only what differs: `#[instrument_metric(preset =
+/// crate::metrics::HANDLER)]`. Everything is checked at compile time: the
+/// preset's keys where the preset is written; at each site, that the labels the
+/// preset leaves open get a value and that the site changes nothing that shapes
+/// the families (so every site of a preset exports the same families, with the
+/// same labels).
+///
+/// `preset! { VISIBILITY NAME(keys); ... }`. The keys are those of
+/// [`instrument_metric`], except that `labels(..)` and `const_labels(..)` may
+/// list names without values (`const_labels(operation, table = "jobs")`):
+/// each site gives those. A site may add `help`, `error_type` and `objective`
+/// when the preset does not set them. A preset is a macro underneath, reached
+/// by path within its crate: at most `pub(crate)`.
+///
+/// ```
+/// mod metrics {
+///     metricate::preset! {
+///         /// A database query: timed, and counted by status.
+///         pub(crate) QUERY(
+///             histogram = "doc_query_duration_seconds",
+///             calls = "doc_queries_total",
+///             outcome = "status",
+///             const_labels(operation, table),
+///         );
+///         /// An HTTP handler, named by its fn.
+///         pub(crate) HANDLER(calls = "doc_handler_calls_total", fn_label = "handler");
+///     }
+/// }
+///
+/// #[metricate::instrument_metric(preset = metrics::QUERY, const_labels(operation = "select", table = "jobs"))]
+/// fn find_job(id: u32) -> Result<u32, std::fmt::Error> {
+///     Ok(id)
+/// }
+///
+/// #[metricate::instrument_metric(preset = metrics::HANDLER)]
+/// fn get_job() -> u32 {
+///     find_job(7).unwrap_or(0)
+/// }
+///
+/// assert_eq!(get_job(), 7);
+/// let text = metricate::render();
+/// assert!(text.contains(r#"doc_queries_total{operation="select",table="jobs",status="ok"} 1"#));
+/// assert!(text.contains(r#"doc_handler_calls_total{handler="get_job"} 1"#));
+/// ```
+pub use metricate_macros::preset;
 
 /// A counter series for values that are not a call's duration: tokens used,
 /// bytes sent, jobs found. Returns a [`Counter`] handle, resolved once per call

@@ -31,6 +31,20 @@ pub(crate) fn detached(kind: MetricKind, errors: &[syn::Error]) -> TokenStream {
     }}
 }
 
+/// Compiled out: each label's value evaluated where the macro is written, as
+/// when compiled in, then a detached handle that nothing exports.
+pub(crate) fn compiled_out(kind: MetricKind, args: &ValueArgs) -> TokenStream {
+    let evaluate = args.labels.iter().map(|label| {
+        let value = &label.value;
+        quote_spanned!(value.span()=> let _ = &(#value);)
+    });
+    let detached = detached(kind, &[]);
+    quote! {{
+        #(#evaluate)*
+        #detached
+    }}
+}
+
 pub(crate) fn generate(kind: MetricKind, args: &ValueArgs) -> TokenStream {
     let name = &args.name;
     let help = args

@@ -10,8 +10,10 @@ mod parse;
 use crate::rules::MetricKind;
 use proc_macro2::TokenStream;
 
-/// `counter!`, `gauge!` or `histogram!`.
-pub(crate) fn value(kind: MetricKind, input: TokenStream) -> TokenStream {
+/// `counter!`, `gauge!` or `histogram!`. `compiled_out`: checked, then a
+/// detached handle after the labels are evaluated (their `?` and `.await` still
+/// run), registering nothing.
+pub(crate) fn value(kind: MetricKind, input: TokenStream, compiled_out: bool) -> TokenStream {
     let args: parse::ValueArgs = match syn::parse2(input) {
         Ok(args) => args,
         Err(error) => return expand::detached(kind, &[error]),
@@ -20,11 +22,15 @@ pub(crate) fn value(kind: MetricKind, input: TokenStream) -> TokenStream {
     if !errors.is_empty() {
         return expand::detached(kind, &errors);
     }
+    if compiled_out {
+        return expand::compiled_out(kind, &args);
+    }
     expand::generate(kind, &args)
 }
 
-/// `computed_gauge!`.
-pub(crate) fn computed_gauge(input: TokenStream) -> TokenStream {
+/// `computed_gauge!`. `compiled_out`: checked, then the reading is dropped
+/// unregistered.
+pub(crate) fn computed_gauge(input: TokenStream, compiled_out: bool) -> TokenStream {
     let args: parse::ComputedArgs = match syn::parse2(input) {
         Ok(args) => args,
         Err(error) => return error.to_compile_error(),
@@ -32,6 +38,9 @@ pub(crate) fn computed_gauge(input: TokenStream) -> TokenStream {
     let errors = check::check_computed(&args);
     if !errors.is_empty() {
         return expand::computed_with_errors(&errors);
+    }
+    if compiled_out {
+        return expand::computed_with_errors(&[]);
     }
     expand::computed_gauge(&args)
 }

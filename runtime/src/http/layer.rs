@@ -139,10 +139,12 @@ where
             .extensions()
             .get::<MatchedPath>()
             .map(MatchedPath::as_str);
-        let excluded = self
-            .excluded
-            .iter()
-            .any(|path| path == request.uri().path() || route == Some(path.as_str()));
+        // Compiled out (`off`): every request passes through unrecorded.
+        let excluded = cfg!(feature = "off")
+            || self
+                .excluded
+                .iter()
+                .any(|path| path == request.uri().path() || route == Some(path.as_str()));
         if excluded {
             return ResponseFuture {
                 inner: self.inner.call(request),

@@ -37,6 +37,7 @@
 
 mod endpoint;
 mod layer;
+pub mod routing;
 mod rows;
 
 pub use endpoint::{MetricsEndpoint, TEXT_FORMAT};
