@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What metricate costs the demo service: the same load against the same
-# service built with its instrumentation and without it (`--no-default-features`
-# compiles every annotation out), alternating in rounds in one run on this
+# service built with its instrumentation and without it (metricate's `off`
+# feature compiles every annotation out), alternating in rounds in one run on this
 # machine. Prints each round, then for each build the totals: requests,
 # throughput, latency (hdrhistogram percentiles of all its rounds' requests,
 # approximated by the median of the rounds' figures) and the service's CPU
@@ -14,7 +14,7 @@ rounds=${1:-3}
 seconds=${2:-10}
 export CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-2}
 cargo build --release -p demo-app --quiet
-cargo build --release -p demo-app --no-default-features --target-dir target/bare --quiet
+cargo build --release -p demo-app --features metricate/off --target-dir target/bare --quiet
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 ticks=$(getconf CLK_TCK)

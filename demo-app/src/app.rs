@@ -49,7 +49,6 @@ async fn seed(database: &Database) -> Result<(), db::DbError> {
 /// The metrics route and layer, with the gauges read from the database and the
 /// pool. metricate is the only way the service records metrics. After this,
 /// the catalogue holds every family the service exports: what `emit` reads.
-#[cfg(feature = "metrics")]
 pub fn with_metrics(router: Router, database: &Database) -> Router {
     use crate::db::jobs::JobStatus;
     use metricate::http::MetricsEndpoint;
@@ -88,21 +87,16 @@ pub fn with_metrics(router: Router, database: &Database) -> Router {
     router
 }
 
-/// The HTTP metrics layer, knowing every route: built here, for the service
-/// and for `emit`, so the catalogue names this line as the HTTP families' site.
+/// The HTTP metrics layer: built here, for the service and for `emit`, so the
+/// catalogue names this line as the HTTP families' site. The routes' series
+/// come from the router, which learns them as `api::routes` adds them.
 pub fn metrics_layer() -> metricate::http::HttpMetricsLayer {
-    metricate::http::HttpMetricsLayer::new().routes(api::ROUTES)
+    metricate::http::HttpMetricsLayer::new()
 }
 
 /// Declares `build_info`: here, for the service and for `emit`.
 pub fn declare_build_info() {
     let _ = metricate::register_build_info!();
-}
-
-/// The router as it is: the annotations are compiled out.
-#[cfg(not(feature = "metrics"))]
-pub fn with_metrics(router: Router, _database: &Database) -> Router {
-    router
 }
 
 /// The feed to scan: `--feed-url`, or one started on loopback.

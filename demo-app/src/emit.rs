@@ -41,6 +41,7 @@ pub fn settings(args: &EmitArgs) -> Settings {
 pub fn run(args: &EmitArgs) -> Result<String, EmitError> {
     crate::app::declare_build_info();
     let _layer = crate::app::metrics_layer();
+    let _routes = crate::api::routes().into_inner();
     let catalog = metricate::catalog();
     let settings = settings(args);
     match (args.what.as_str(), &args.dir) {

@@ -13,7 +13,6 @@ pub mod app;
 pub mod cli;
 pub mod cv;
 pub mod db;
-#[cfg(feature = "metrics")]
 pub mod emit;
 pub mod feed;
 pub mod fixtures;

@@ -34,16 +34,10 @@ fn main() -> ExitCode {
         match command {
             Command::Serve(args) => app::serve(args).await.map_err(Into::into),
             Command::Feed(args) => feed::run(args).await.map_err(Into::into),
-            #[cfg(feature = "metrics")]
             Command::Emit(args) => {
                 print!("{}", demo_app::emit::run(&args)?);
                 Ok(())
             }
-            #[cfg(not(feature = "metrics"))]
-            Command::Emit(_) => Err(
-                "this build has its metrics compiled out: build it with the `metrics` feature"
-                    .into(),
-            ),
             Command::ParsePdf(_) => Err("parse-pdf runs before the runtime starts".into()),
             Command::Load(args) => {
                 let summary = load::run(args).await?;

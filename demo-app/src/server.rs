@@ -63,23 +63,17 @@ pub enum ConnectionEnd {
 }
 
 fn count(end: ConnectionEnd) {
-    #[cfg(feature = "metrics")]
     metricate::counter!(
         "http_connections_closed_total",
         help = "Connections ended or refused, by reason: the rejections hyper answers itself (431, 414, 400), head timeouts, the cap, accept failures.",
         reason: ConnectionEnd = end
     )
     .inc();
-    #[cfg(not(feature = "metrics"))]
-    let _ = end;
 }
 
 /// Moves `http_connections_open` by `delta`.
 fn open_connections(delta: f64) {
-    #[cfg(feature = "metrics")]
     metricate::gauge!("http_connections_open", help = "HTTP connections open.").add(delta);
-    #[cfg(not(feature = "metrics"))]
-    let _ = delta;
 }
 
 fn classify(result: Result<(), hyper::Error>) -> ConnectionEnd {

@@ -9,12 +9,9 @@ use std::collections::BTreeSet;
 const KEEP_UNRELATED: usize = 3;
 
 /// The CV's sections, tailored to `job_text` and `job_skills`.
-#[cfg_attr(
-    feature = "metrics",
-    metricate::instrument_metric(
-        histogram = "cv_tailor_duration_seconds",
-        calls = "cv_tailor_calls_total"
-    )
+#[metricate::instrument_metric(
+    histogram = "cv_tailor_duration_seconds",
+    calls = "cv_tailor_calls_total"
 )]
 pub fn tailor(sections: &Sections, job_text: &str, job_skills: &[String]) -> String {
     let wanted: BTreeSet<String> = crate::matching::count_words(job_text)

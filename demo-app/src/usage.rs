@@ -25,7 +25,6 @@ pub async fn record(database: &Database, account: &str, feature: Feature) {
     let plan = db::accounts::plan(database, account)
         .await
         .unwrap_or(Plan::Free);
-    #[cfg(feature = "metrics")]
     metricate::counter!(
         "feature_usage_total",
         help = "Uses of each feature, by the plan of the account using it.",
@@ -33,6 +32,4 @@ pub async fn record(database: &Database, account: &str, feature: Feature) {
         plan: Plan = plan
     )
     .inc();
-    #[cfg(not(feature = "metrics"))]
-    let _ = (feature, plan);
 }

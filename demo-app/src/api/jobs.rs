@@ -1,12 +1,13 @@
 //! `GET /api/jobs`, `GET /api/jobs/{id}` and `PATCH /api/jobs/{id}`.
 
 use super::extract::{Account, Id, JsonBody, QueryParams};
-use super::{handler, ApiError, App};
+use super::{ApiError, App};
 use crate::db::{self, jobs::Filter, jobs::JobStatus};
 use crate::usage::{self, Feature};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use metricate::instrument_metric;
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -40,32 +41,28 @@ fn check(filter: &Filter) -> Result<(), ApiError> {
     Ok(())
 }
 
-handler!(
-    "search_jobs",
-    /// The jobs a filter selects: status, words (matched literally), source,
-    /// limit and offset.
-    pub(super) async fn search(
-        State(app): State<Arc<App>>,
-        Account(account): Account,
-        QueryParams(filter): QueryParams<Filter>,
-    ) -> Result<Response, ApiError> {
-        check(&filter)?;
-        let (jobs, total) = db::jobs::search(&app.database, &filter).await?;
-        usage::record(&app.database, &account, Feature::JobSearch).await;
-        Ok(Json(serde_json::json!({ "jobs": jobs, "total": total })).into_response())
-    }
-);
+#[instrument_metric(preset = super::HANDLER)]
+/// The jobs a filter selects: status, words (matched literally), source,
+/// limit and offset.
+pub(super) async fn search_jobs(
+    State(app): State<Arc<App>>,
+    Account(account): Account,
+    QueryParams(filter): QueryParams<Filter>,
+) -> Result<Response, ApiError> {
+    check(&filter)?;
+    let (jobs, total) = db::jobs::search(&app.database, &filter).await?;
+    usage::record(&app.database, &account, Feature::JobSearch).await;
+    Ok(Json(serde_json::json!({ "jobs": jobs, "total": total })).into_response())
+}
 
-handler!(
-    "get_job",
-    /// One job.
-    pub(super) async fn get(State(app): State<Arc<App>>, Id(id): Id) -> Result<Response, ApiError> {
-        let job = db::jobs::get(&app.database, id)
-            .await?
-            .ok_or_else(|| ApiError::NotFound(format!("no job {id}")))?;
-        Ok(Json(job).into_response())
-    }
-);
+#[instrument_metric(preset = super::HANDLER)]
+/// One job.
+pub(super) async fn get_job(State(app): State<Arc<App>>, Id(id): Id) -> Result<Response, ApiError> {
+    let job = db::jobs::get(&app.database, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no job {id}")))?;
+    Ok(Json(job).into_response())
+}
 
 /// `{"status": "new" | "saved" | "applied"}`.
 #[derive(Deserialize)]
@@ -73,23 +70,21 @@ pub(super) struct StatusChange {
     status: String,
 }
 
-handler!(
-    "set_job_status",
-    /// Moves a job to another status.
-    pub(super) async fn set_status(
-        State(app): State<Arc<App>>,
-        Id(id): Id,
-        JsonBody(change): JsonBody<StatusChange>,
-    ) -> Result<Response, ApiError> {
-        let status = JobStatus::parse(&change.status).ok_or_else(|| {
-            ApiError::Unprocessable(format!(
-                "unknown status {:?}: it is new, saved or applied",
-                change.status.chars().take(32).collect::<String>()
-            ))
-        })?;
-        let job = db::jobs::set_status(&app.database, id, status)
-            .await?
-            .ok_or_else(|| ApiError::NotFound(format!("no job {id}")))?;
-        Ok(Json(job).into_response())
-    }
-);
+#[instrument_metric(preset = super::HANDLER)]
+/// Moves a job to another status.
+pub(super) async fn set_job_status(
+    State(app): State<Arc<App>>,
+    Id(id): Id,
+    JsonBody(change): JsonBody<StatusChange>,
+) -> Result<Response, ApiError> {
+    let status = JobStatus::parse(&change.status).ok_or_else(|| {
+        ApiError::Unprocessable(format!(
+            "unknown status {:?}: it is new, saved or applied",
+            change.status.chars().take(32).collect::<String>()
+        ))
+    })?;
+    let job = db::jobs::set_status(&app.database, id, status)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no job {id}")))?;
+    Ok(Json(job).into_response())
+}

@@ -15,26 +15,18 @@ pub use error::ApiError;
 use crate::db::Database;
 use crate::matching::Corpus;
 use crate::scan::FeedClient;
-use axum::routing::{get, post};
-use axum::Router;
+use metricate::http::routing::{get, post, Router};
 use std::sync::{Arc, RwLock};
 
-/// Annotates a handler with the handler families: `calls` by handler, and its
-/// errors by `ApiError` variant.
-macro_rules! handler {
-    ($name:literal, $item:item) => {
-        #[cfg_attr(
-                                                            feature = "metrics",
-                                                            metricate::instrument_metric(
-                                                                calls = "api_handler_calls_total",
-                                                                errors = "api_handler_errors_total",
-                                                                const_labels(handler = $name),
-                                                            )
-                                                        )]
-        $item
-    };
+metricate::preset! {
+    /// A handler: its calls by `handler` (its fn's name), and its errors by
+    /// `ApiError` variant.
+    pub(crate) HANDLER(
+        calls = "api_handler_calls_total",
+        errors = "api_handler_errors_total",
+        fn_label = "handler",
+    );
 }
-pub(crate) use handler;
 
 /// What every handler shares.
 pub struct App {
@@ -54,41 +46,34 @@ pub struct App {
     pub parse_timeout: std::time::Duration,
 }
 
-/// The routes, as `"METHOD /template"`: the router serves them and the HTTP
-/// metrics layer has their series at 0 from start.
-pub const ROUTES: [&str; 11] = [
-    "GET /health",
-    "GET /ready",
-    "POST /api/cvs",
-    "GET /api/cvs/{id}",
-    "GET /api/jobs",
-    "GET /api/jobs/{id}",
-    "PATCH /api/jobs/{id}",
-    "POST /api/match",
-    "POST /api/tailor",
-    "POST /webhooks/paypal",
-    "POST /admin/run-scan",
-];
+/// The API served with `app`: axum's router, its routes declared to the HTTP
+/// metrics as [`routes`] adds them.
+pub fn router(app: Arc<App>) -> axum::Router {
+    routes().with_state(app).into_inner()
+}
 
-/// The API's routes.
-pub fn router(app: Arc<App>) -> Router {
+/// The API's routes, without their state: metricate's router learns each as
+/// it is added, so their HTTP series exist at 0 from start.
+pub fn routes() -> Router<Arc<App>> {
     Router::new()
         .route("/health", get(admin::health))
         .route("/ready", get(admin::ready))
-        .route("/api/cvs", post(cvs::upload))
-        .route("/api/cvs/{id}", get(cvs::get))
-        .route("/api/jobs", get(jobs::search))
-        .route("/api/jobs/{id}", get(jobs::get).patch(jobs::set_status))
+        .route("/api/cvs", post(cvs::upload_cv))
+        .route("/api/cvs/{id}", get(cvs::get_cv))
+        .route("/api/jobs", get(jobs::search_jobs))
+        .route(
+            "/api/jobs/{id}",
+            get(jobs::get_job).patch(jobs::set_job_status),
+        )
         .route("/api/match", post(matching::match_cv))
-        .route("/api/tailor", post(matching::tailor))
-        .route("/webhooks/paypal", post(webhooks::paypal))
+        .route("/api/tailor", post(matching::tailor_cv))
+        .route("/webhooks/paypal", post(webhooks::paypal_webhook))
         .route("/admin/run-scan", post(admin::run_scan))
         .fallback(|| async { ApiError::NotFound("no such route".to_owned()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(axum::extract::DefaultBodyLimit::max(
             extract::MAX_BODY_BYTES,
         ))
-        .with_state(app)
 }
 
 /// CPU-heavy work (parsing, matching, tailoring) running at once: more waits
@@ -129,11 +114,13 @@ pub(crate) fn constant_time_eq(left: &[u8], right: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn the_route_table_names_every_route_once() {
-        let mut routes = super::ROUTES.to_vec();
+    fn the_router_learns_every_route_once() {
+        let mut routes: Vec<String> = super::routes().routes().collect();
+        assert_eq!(routes.len(), 11);
         routes.sort_unstable();
         routes.dedup();
-        assert_eq!(routes.len(), super::ROUTES.len());
+        assert_eq!(routes.len(), 11);
+        assert!(routes.iter().any(|route| route == "PATCH /api/jobs/{id}"));
         assert!(super::constant_time_eq(b"t0ken", b"t0ken"));
         assert!(!super::constant_time_eq(b"t0ken", b"t0kem"));
         assert!(!super::constant_time_eq(b"t0ken", b"t0ke"));

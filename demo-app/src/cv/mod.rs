@@ -153,15 +153,12 @@ pub fn parse(format: CvFormat, body: &[u8]) -> Result<ParsedCv, CvError> {
 ///
 /// A PDF is read where `pdf_reader` says: uploads, untrusted, with
 /// [`PdfReader::Isolated`].
-#[cfg_attr(
-    feature = "metrics",
-    metricate::instrument_metric(
-        histogram = "cv_parse_duration_seconds",
-        errors = "cv_parse_errors_total",
-        labels(format = format),
-        buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0],
-        objective(latency = "1s", percentile = 99),
-    )
+#[metricate::instrument_metric(
+    histogram = "cv_parse_duration_seconds",
+    errors = "cv_parse_errors_total",
+    labels(format = format),
+    buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0],
+    objective(latency = "1s", percentile = 99),
 )]
 pub fn parse_cv(
     format: CvFormat,

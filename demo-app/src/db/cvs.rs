@@ -1,7 +1,8 @@
 //! Uploaded CVs and their parse.
 
-use super::{db_fn, now, Database, DbError};
+use super::{now, Database, DbError};
 use crate::cv::{ParsedCv, Sections};
+use metricate::instrument_metric;
 use sqlx::Row;
 
 /// A stored CV; its sections are read from its text.
@@ -26,62 +27,52 @@ fn random_id() -> i64 {
     id.max(1)
 }
 
-db_fn!(
-    "insert",
-    "cvs",
-    /// Stores a parsed CV for `account`; its id (random, see [`random_id`]).
-    pub async fn insert(database: &Database, account: &str, cv: &ParsedCv) -> Result<i64, DbError> {
-        let mut attempt = 0;
-        loop {
-            let id = random_id();
-            let inserted = sqlx::query(
-                "INSERT OR IGNORE INTO cvs (id, account_id, format, text, created_at) VALUES (?, ?, ?, ?, ?)",
-            )
-            .bind(id)
-            .bind(account)
-            .bind(cv.format.name())
-            .bind(&cv.text)
-            .bind(now())
-            .execute(&database.pool)
-            .await?
-            .rows_affected();
-            attempt += 1;
-            if inserted == 1 {
-                return Ok(id);
-            }
-            // A collision (one in 2^53 per CV) draws again; three in a row
-            // do not happen, but would be a retry for the client.
-            if attempt == 3 {
-                return Err(DbError::Busy);
-            }
+#[instrument_metric(preset = super::QUERY, const_labels(operation = "insert", table = "cvs"))]
+/// Stores a parsed CV for `account`; its id (random, see [`random_id`]).
+pub async fn insert(database: &Database, account: &str, cv: &ParsedCv) -> Result<i64, DbError> {
+    let mut attempt = 0;
+    loop {
+        let id = random_id();
+        let inserted = sqlx::query(
+            "INSERT OR IGNORE INTO cvs (id, account_id, format, text, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(account)
+        .bind(cv.format.name())
+        .bind(&cv.text)
+        .bind(now())
+        .execute(&database.pool)
+        .await?
+        .rows_affected();
+        attempt += 1;
+        if inserted == 1 {
+            return Ok(id);
+        }
+        // A collision (one in 2^53 per CV) draws again; three in a row
+        // do not happen, but would be a retry for the client.
+        if attempt == 3 {
+            return Err(DbError::Busy);
         }
     }
-);
+}
 
-db_fn!(
-    "select",
-    "cvs",
-    /// The CV `id` of `account`, if it exists: another account's is `None`,
-    /// as if it did not exist.
-    pub async fn get(
-        database: &Database,
-        account: &str,
-        id: i64,
-    ) -> Result<Option<StoredCv>, DbError> {
-        let row = sqlx::query("SELECT id, format, text FROM cvs WHERE id = ? AND account_id = ?")
-            .bind(id)
-            .bind(account)
-            .fetch_optional(&database.pool)
-            .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let text: String = row.try_get("text")?;
-        Ok(Some(StoredCv {
-            id: row.try_get("id")?,
-            format: row.try_get("format")?,
-            sections: Sections::of(&text),
-            text,
-        }))
-    }
-);
+#[instrument_metric(preset = super::QUERY, const_labels(operation = "select", table = "cvs"))]
+/// The CV `id` of `account`, if it exists: another account's is `None`,
+/// as if it did not exist.
+pub async fn get(database: &Database, account: &str, id: i64) -> Result<Option<StoredCv>, DbError> {
+    let row = sqlx::query("SELECT id, format, text FROM cvs WHERE id = ? AND account_id = ?")
+        .bind(id)
+        .bind(account)
+        .fetch_optional(&database.pool)
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let text: String = row.try_get("text")?;
+    Ok(Some(StoredCv {
+        id: row.try_get("id")?,
+        format: row.try_get("format")?,
+        sections: Sections::of(&text),
+        text,
+    }))
+}

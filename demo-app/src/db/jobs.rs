@@ -1,6 +1,7 @@
 //! Job postings found by the scans, and their status.
 
-use super::{db_fn, now, Database, DbError};
+use super::{now, Database, DbError};
+use metricate::instrument_metric;
 use metricate::LabelValue;
 use serde::{Deserialize, Serialize};
 use sqlx::sqlite::SqliteRow;
@@ -155,147 +156,129 @@ fn like_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
-db_fn!(
-    "select",
-    "jobs",
-    /// The jobs `filter` selects, newest first, and how many there are in all.
-    pub async fn search(database: &Database, filter: &Filter) -> Result<(Vec<Job>, i64), DbError> {
-        let conditions = "(?1 IS NULL OR status = ?1)
-        AND (?2 IS NULL OR title LIKE ?2 ESCAPE '\\' OR company LIKE ?2 ESCAPE '\\' OR description LIKE ?2 ESCAPE '\\')
-        AND (?3 IS NULL OR source = ?3)";
-        let status = filter.status.map(JobStatus::name);
-        let q = filter
-            .q
-            .as_deref()
-            .filter(|q| !q.is_empty())
-            .map(like_pattern);
-        let limit = filter.limit.unwrap_or(20).clamp(1, 100);
-        let offset = filter.offset.unwrap_or(0).max(0);
-        let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM jobs WHERE {conditions} ORDER BY posted_at DESC, id DESC LIMIT ?4 OFFSET ?5"
+#[instrument_metric(preset = super::QUERY, const_labels(operation = "select", table = "jobs"))]
+/// The jobs `filter` selects, newest first, and how many there are in all.
+pub async fn search(database: &Database, filter: &Filter) -> Result<(Vec<Job>, i64), DbError> {
+    let conditions = "(?1 IS NULL OR status = ?1)
+    AND (?2 IS NULL OR title LIKE ?2 ESCAPE '\\' OR company LIKE ?2 ESCAPE '\\' OR description LIKE ?2 ESCAPE '\\')
+    AND (?3 IS NULL OR source = ?3)";
+    let status = filter.status.map(JobStatus::name);
+    let q = filter
+        .q
+        .as_deref()
+        .filter(|q| !q.is_empty())
+        .map(like_pattern);
+    let limit = filter.limit.unwrap_or(20).clamp(1, 100);
+    let offset = filter.offset.unwrap_or(0).max(0);
+    let rows = sqlx::query(&format!(
+    "SELECT {COLUMNS} FROM jobs WHERE {conditions} ORDER BY posted_at DESC, id DESC LIMIT ?4 OFFSET ?5"
+))
+.bind(status)
+.bind(q.as_deref())
+.bind(filter.source.as_deref())
+.bind(limit)
+.bind(offset)
+.fetch_all(&database.pool)
+.await?;
+    let total: i64 = sqlx::query(&format!(
+        "SELECT COUNT(*) AS total FROM jobs WHERE {conditions}"
     ))
     .bind(status)
     .bind(q.as_deref())
     .bind(filter.source.as_deref())
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(&database.pool)
-    .await?;
-        let total: i64 = sqlx::query(&format!(
-            "SELECT COUNT(*) AS total FROM jobs WHERE {conditions}"
-        ))
-        .bind(status)
-        .bind(q.as_deref())
-        .bind(filter.source.as_deref())
-        .fetch_one(&database.pool)
-        .await?
-        .try_get("total")?;
-        let jobs = rows.iter().map(job).collect::<Result<_, _>>()?;
-        Ok((jobs, total))
-    }
-);
+    .fetch_one(&database.pool)
+    .await?
+    .try_get("total")?;
+    let jobs = rows.iter().map(job).collect::<Result<_, _>>()?;
+    Ok((jobs, total))
+}
 
-db_fn!(
-    "select",
-    "jobs",
-    /// The job `id`, if it exists.
-    pub async fn get(database: &Database, id: i64) -> Result<Option<Job>, DbError> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(&database.pool)
-            .await?;
-        Ok(row.as_ref().map(job).transpose()?)
-    }
-);
-
-db_fn!(
-    "update",
-    "jobs",
-    /// Sets the status of job `id`; the job as it now is, if it exists.
-    pub async fn set_status(
-        database: &Database,
-        id: i64,
-        status: JobStatus,
-    ) -> Result<Option<Job>, DbError> {
-        let row = sqlx::query(&format!(
-            "UPDATE jobs SET status = ?, updated_at = ? WHERE id = ? RETURNING {COLUMNS}"
-        ))
-        .bind(status.name())
-        .bind(now())
+#[instrument_metric(preset = super::QUERY, const_labels(operation = "select", table = "jobs"))]
+/// The job `id`, if it exists.
+pub async fn get(database: &Database, id: i64) -> Result<Option<Job>, DbError> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?"))
         .bind(id)
         .fetch_optional(&database.pool)
         .await?;
-        Ok(row.as_ref().map(job).transpose()?)
-    }
-);
+    Ok(row.as_ref().map(job).transpose()?)
+}
 
-db_fn!(
-    "insert",
-    "jobs",
-    /// Stores the postings of `source` not stored yet, in one transaction; how
-    /// many were new.
-    pub async fn insert_new(
-        database: &Database,
-        source: &str,
-        postings: &[Posting],
-    ) -> Result<u64, DbError> {
-        let mut transaction = database.pool.begin().await?;
-        let mut new = 0;
-        for posting in postings {
-            let result = sqlx::query(
-            "INSERT OR IGNORE INTO jobs (source, external_id, title, company, location, description, skills, posted_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(source)
-        .bind(&posting.id)
-        .bind(&posting.title)
-        .bind(&posting.company)
-        .bind(&posting.location)
-        .bind(&posting.description)
-        .bind(serde_json::to_string(&posting.skills).unwrap_or_default())
-        .bind(posting.posted_at)
-        .bind(now())
-        .execute(&mut *transaction)
+#[instrument_metric(preset = super::QUERY, const_labels(operation = "update", table = "jobs"))]
+/// Sets the status of job `id`; the job as it now is, if it exists.
+pub async fn set_status(
+    database: &Database,
+    id: i64,
+    status: JobStatus,
+) -> Result<Option<Job>, DbError> {
+    let row = sqlx::query(&format!(
+        "UPDATE jobs SET status = ?, updated_at = ? WHERE id = ? RETURNING {COLUMNS}"
+    ))
+    .bind(status.name())
+    .bind(now())
+    .bind(id)
+    .fetch_optional(&database.pool)
+    .await?;
+    Ok(row.as_ref().map(job).transpose()?)
+}
+
+#[instrument_metric(preset = super::QUERY, const_labels(operation = "insert", table = "jobs"))]
+/// Stores the postings of `source` not stored yet, in one transaction; how
+/// many were new.
+pub async fn insert_new(
+    database: &Database,
+    source: &str,
+    postings: &[Posting],
+) -> Result<u64, DbError> {
+    let mut transaction = database.pool.begin().await?;
+    let mut new = 0;
+    for posting in postings {
+        let result = sqlx::query(
+        "INSERT OR IGNORE INTO jobs (source, external_id, title, company, location, description, skills, posted_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(source)
+    .bind(&posting.id)
+    .bind(&posting.title)
+    .bind(&posting.company)
+    .bind(&posting.location)
+    .bind(&posting.description)
+    .bind(serde_json::to_string(&posting.skills).unwrap_or_default())
+    .bind(posting.posted_at)
+    .bind(now())
+    .execute(&mut *transaction)
+    .await?;
+        new += result.rows_affected();
+    }
+    transaction.commit().await?;
+    Ok(new)
+}
+
+#[instrument_metric(preset = super::QUERY, const_labels(operation = "select", table = "jobs"))]
+/// How many jobs have each status.
+pub async fn count_by_status(database: &Database) -> Result<Vec<(JobStatus, i64)>, DbError> {
+    let rows = sqlx::query("SELECT status, COUNT(*) AS jobs FROM jobs GROUP BY status")
+        .fetch_all(&database.pool)
         .await?;
-            new += result.rows_affected();
+    let mut counts: Vec<(JobStatus, i64)> =
+        JobStatus::ALL.iter().map(|status| (*status, 0)).collect();
+    for row in rows {
+        let status: String = row.try_get("status")?;
+        let jobs: i64 = row.try_get("jobs")?;
+        if let Some(entry) = counts.iter_mut().find(|(known, _)| known.name() == status) {
+            entry.1 = jobs;
         }
-        transaction.commit().await?;
-        Ok(new)
     }
-);
+    Ok(counts)
+}
 
-db_fn!(
-    "select",
-    "jobs",
-    /// How many jobs have each status.
-    pub async fn count_by_status(database: &Database) -> Result<Vec<(JobStatus, i64)>, DbError> {
-        let rows = sqlx::query("SELECT status, COUNT(*) AS jobs FROM jobs GROUP BY status")
-            .fetch_all(&database.pool)
-            .await?;
-        let mut counts: Vec<(JobStatus, i64)> =
-            JobStatus::ALL.iter().map(|status| (*status, 0)).collect();
-        for row in rows {
-            let status: String = row.try_get("status")?;
-            let jobs: i64 = row.try_get("jobs")?;
-            if let Some(entry) = counts.iter_mut().find(|(known, _)| known.name() == status) {
-                entry.1 = jobs;
-            }
-        }
-        Ok(counts)
-    }
-);
-
-db_fn!(
-    "select",
-    "jobs",
-    /// Every job's title and description: the corpus of the TF-IDF matcher.
-    pub async fn texts(database: &Database) -> Result<Vec<String>, DbError> {
-        let rows = sqlx::query("SELECT title || ' ' || description AS text FROM jobs")
-            .fetch_all(&database.pool)
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|row| row.try_get("text"))
-            .collect::<Result<_, _>>()?)
-    }
-);
+#[instrument_metric(preset = super::QUERY, const_labels(operation = "select", table = "jobs"))]
+/// Every job's title and description: the corpus of the TF-IDF matcher.
+pub async fn texts(database: &Database) -> Result<Vec<String>, DbError> {
+    let rows = sqlx::query("SELECT title || ' ' || description AS text FROM jobs")
+        .fetch_all(&database.pool)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|row| row.try_get("text"))
+        .collect::<Result<_, _>>()?)
+}

@@ -17,24 +17,17 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-/// Annotates a data-layer fn with the database families: the `operation` and
-/// `table` it touches as constant labels, its `Result` as the `status`.
-macro_rules! db_fn {
-    ($operation:literal, $table:literal, $item:item) => {
-        #[cfg_attr(
-            feature = "metrics",
-            metricate::instrument_metric(
-                histogram = "db_query_duration_seconds",
-                calls = "db_operations_total",
-                outcome = "status",
-                const_labels(operation = $operation, table = $table),
-                buckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0],
-            )
-        )]
-        $item
-    };
+metricate::preset! {
+    /// A data-layer fn: timed and counted by the `operation` and `table` it
+    /// touches (each fn says which), its `Result` as the `status`.
+    pub(crate) QUERY(
+        histogram = "db_query_duration_seconds",
+        calls = "db_operations_total",
+        outcome = "status",
+        const_labels(operation, table),
+        buckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0],
+    );
 }
-pub(crate) use db_fn;
 
 /// The account requests act for when they name none.
 pub const DEMO_ACCOUNT: &str = "demo";

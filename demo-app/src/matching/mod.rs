@@ -80,15 +80,12 @@ pub struct JobText<'a> {
 }
 
 /// Scores `cv_text` (with its listed `cv_skills`) against `job` with `model`.
-#[cfg_attr(
-    feature = "metrics",
-    metricate::instrument_metric(
-        histogram = "ai_match_duration_seconds",
-        labels(model = model),
-        buckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5],
-        objective(latency = "250ms", percentile = 99),
-        native(schema = 3),
-    )
+#[metricate::instrument_metric(
+    histogram = "ai_match_duration_seconds",
+    labels(model = model),
+    buckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5],
+    objective(latency = "250ms", percentile = 99),
+    native(schema = 3),
 )]
 pub fn match_cv(
     model: Model,
@@ -105,13 +102,10 @@ pub fn match_cv(
     };
     let tokens = count_tokens(cv_text) + count_tokens(job.text);
     let cost_dollars = tokens as f64 / 1000.0 * model.price_per_1k_tokens();
-    #[cfg(feature = "metrics")]
-    {
-        metricate::counter!("ai_match_tokens_total", help = "Tokens the matchers read.", model: Model = model)
-            .inc_by(tokens);
-        metricate::counter!("ai_match_cost_dollars_total", help = "What the matchers' tokens cost, in dollars.", model: Model = model)
-            .inc_by(cost_dollars);
-    }
+    metricate::counter!("ai_match_tokens_total", help = "Tokens the matchers read.", model: Model = model)
+        .inc_by(tokens);
+    metricate::counter!("ai_match_cost_dollars_total", help = "What the matchers' tokens cost, in dollars.", model: Model = model)
+        .inc_by(cost_dollars);
     Match {
         // `+ 0.0` turns a rounded -0.0 into 0.
         score: (score.clamp(0.0, 1.0) * 1000.0).round() / 1000.0 + 0.0,

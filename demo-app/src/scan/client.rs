@@ -90,15 +90,12 @@ impl FeedClient {
     }
 
     /// One page of `source`: one request.
-    #[cfg_attr(
-        feature = "metrics",
-        metricate::instrument_metric(
-            histogram = "external_api_duration_seconds",
-            calls = "external_api_requests_total",
-            outcome = "status",
-            labels(api_name = source),
-            buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0],
-        )
+    #[metricate::instrument_metric(
+        histogram = "external_api_duration_seconds",
+        calls = "external_api_requests_total",
+        outcome = "status",
+        labels(api_name = source),
+        buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0],
     )]
     async fn fetch_page(
         &self,

@@ -48,15 +48,12 @@ pub enum ScanError {
 
 /// Reads every source, stores what is new and rebuilds `corpus`. A scan with
 /// at least one source read succeeds; the report says which failed.
-#[cfg_attr(
-    feature = "metrics",
-    metricate::instrument_metric(
-        histogram = "scan_duration_seconds",
-        calls = "iam_scan_runs_total",
-        outcome = "status",
-        buckets = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0],
-        objective(success = "99%"),
-    )
+#[metricate::instrument_metric(
+    histogram = "scan_duration_seconds",
+    calls = "iam_scan_runs_total",
+    outcome = "status",
+    buckets = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0],
+    objective(success = "99%"),
 )]
 pub async fn run_scan(
     database: &Database,
@@ -85,19 +82,16 @@ pub async fn run_scan(
     report.found = report.sources.values().map(|source| source.found).sum();
     report.new = report.sources.values().map(|source| source.new).sum();
     rebuild_corpus(database, corpus).await?;
-    #[cfg(feature = "metrics")]
-    {
-        metricate::gauge!(
-            "iam_last_successful_scan_timestamp_seconds",
-            help = "When a scan of the job boards last succeeded, in unix seconds."
-        )
-        .set_to_current_time();
-        metricate::gauge!(
-            "iam_scan_jobs_found_last",
-            help = "Postings the last successful scan read."
-        )
-        .set(report.found as f64);
-    }
+    metricate::gauge!(
+        "iam_last_successful_scan_timestamp_seconds",
+        help = "When a scan of the job boards last succeeded, in unix seconds."
+    )
+    .set_to_current_time();
+    metricate::gauge!(
+        "iam_scan_jobs_found_last",
+        help = "Postings the last successful scan read."
+    )
+    .set(report.found as f64);
     Ok(report)
 }
 
