@@ -753,3 +753,57 @@ fn finish_guard(checked: &Checked<'_>) -> TokenStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::instrument_metric;
+    use quote::quote;
+
+    /// Compiled out, an annotation gives back exactly the tokens it was given:
+    /// the same fn, so the same machine code, as without the annotation.
+    #[test]
+    fn compiled_out_an_annotated_fn_is_the_fn_as_written() {
+        let func = quote! {
+            /// Parses a CV.
+            #[inline]
+            pub async fn parse_cv(format: Format, body: &[u8]) -> Result<usize, CvError> {
+                Ok(body.len())
+            }
+        };
+        let args = quote!(
+            histogram = "cv_parse_duration_seconds",
+            errors = "cv_parse_errors_total",
+            labels(format = format)
+        );
+        let expanded = instrument_metric(args.clone(), func.clone(), true);
+        assert_eq!(expanded.to_string(), func.to_string());
+        // Compiled in, it is not.
+        assert_ne!(
+            instrument_metric(args, func.clone(), false).to_string(),
+            func.to_string()
+        );
+    }
+
+    #[test]
+    fn compiled_out_an_impl_block_is_the_block_as_written() {
+        let block = quote! {
+            impl<T: Clone> Cache<T> {
+                fn get(&self) -> Option<T> { self.value.clone() }
+                async fn put(&mut self, value: T) { self.value = Some(value); }
+            }
+        };
+        let args = quote!(calls = "cache_calls_total", fn_label = "method");
+        let expanded = instrument_metric(args, block.clone(), true);
+        let reparsed: syn::ItemImpl = syn::parse2(block).expect("an impl block");
+        assert_eq!(expanded.to_string(), quote!(#reparsed).to_string());
+    }
+
+    #[test]
+    fn compiled_out_a_mistake_is_still_an_error() {
+        let func = quote!(
+            fn parse() {}
+        );
+        let expanded = instrument_metric(quote!(calls = "parse_calls"), func, true);
+        assert!(expanded.to_string().contains("compile_error"), "{expanded}");
+    }
+}

@@ -299,3 +299,70 @@ async fn before_scrape_refreshes_values_from_an_async_source_after_the_token_che
         );
     }
 }
+
+/// The API of a service, built with metricate's router: a route added here
+/// has its series at 0 from start, with nothing else to touch.
+fn learnt_routes() -> metricate::http::routing::Router {
+    use metricate::http::routing::{get, post, Router};
+    let jobs = Router::new().route("/", get(|| async { "jobs" })).route(
+        "/{id}",
+        get(|| async { "a job" }).patch(|| async { "moved" }),
+    );
+    let admin = Router::new().route("/learnt-admin/scan", post(|| async { "scanning" }));
+    Router::new()
+        .route("/learnt/health", get(|| async { "ok" }))
+        .nest("/learnt/jobs", jobs)
+        .merge(admin)
+}
+
+#[tokio::test]
+async fn routes_learnt_by_the_router_exist_at_0_and_record_under_the_same_template() {
+    // The router is built before its layer, as a service builds it.
+    let app: Router = learnt_routes().layer(HttpMetricsLayer::new()).into_inner();
+    let text = metricate::render();
+    let count = |text: &str, method: &str, route: &str| {
+        sample_in(
+            text,
+            "http_request_duration_seconds_count",
+            &[("method", method), ("route", route)],
+        )
+    };
+    for (method, route) in [
+        ("GET", "/learnt/health"),
+        ("GET", "/learnt/jobs"),
+        ("GET", "/learnt/jobs/{id}"),
+        ("PATCH", "/learnt/jobs/{id}"),
+        ("POST", "/learnt-admin/scan"),
+    ] {
+        assert_eq!(count(&text, method, route), Some(0.0), "{method} {route}");
+    }
+    assert_eq!(
+        count(&text, "POST", "/learnt/jobs/{id}"),
+        None,
+        "no such method"
+    );
+    let address = serve(app).await;
+    for (method, path) in [
+        ("GET", "/learnt/jobs"),
+        ("PATCH", "/learnt/jobs/7"),
+        ("PATCH", "/learnt/jobs/8"),
+        ("POST", "/learnt-admin/scan"),
+    ] {
+        let (status, _, _) = exchange(address, method, path, &[], b"").await;
+        assert_eq!(status, 200, "{method} {path}");
+    }
+    let text = metricate::render();
+    assert_eq!(count(&text, "GET", "/learnt/jobs"), Some(1.0));
+    assert_eq!(count(&text, "PATCH", "/learnt/jobs/{id}"), Some(2.0));
+    assert_eq!(count(&text, "POST", "/learnt-admin/scan"), Some(1.0));
+    assert_eq!(count(&text, "GET", "/learnt/health"), Some(0.0));
+    // The templates the router learnt are the ones axum matched: no second
+    // series for any of them.
+    let learnt_series = text
+        .lines()
+        .filter(|line| {
+            line.starts_with("http_request_duration_seconds_count{") && line.contains("learnt")
+        })
+        .count();
+    assert_eq!(learnt_series, 5, "{text}");
+}

@@ -149,6 +149,17 @@ impl<S: Clone + Send + Sync + 'static> Router<S> {
         self
     }
 
+    /// Answers requests whose route matches but whose method does not with
+    /// `handler`, as [`axum::Router::method_not_allowed_fallback`] does.
+    pub fn method_not_allowed_fallback<H, T>(mut self, handler: H) -> Self
+    where
+        H: Handler<T, S>,
+        T: 'static,
+    {
+        self.inner = self.inner.method_not_allowed_fallback(handler);
+        self
+    }
+
     /// Gives the routes their state, as [`axum::Router::with_state`] does.
     pub fn with_state<S2>(self, state: S) -> Router<S2> {
         Router {

@@ -200,6 +200,12 @@ pub(crate) fn declare_families(site: SiteInfo) {
         }
     });
     LazyLock::force(&TICK_BOUNDS);
+    // Rows made before the families (a router built before its layer).
+    for route in ROUTES.iter() {
+        for row in route.rows.iter().filter_map(OnceLock::get) {
+            row.join(families);
+        }
+    }
     declare_known_routes(&families.site);
 }
 
@@ -229,6 +235,8 @@ pub(crate) struct Row {
     arena: &'static Arena,
     method: &'static str,
     route: &'static str,
+    /// Whether the histograms and gauge are exported into the families yet.
+    joined: AtomicBool,
     /// Whether each common status code's series is exported yet: a status is
     /// exported on its first response, so only codes a route answers appear.
     exported: [AtomicBool; STATUS_CODES.len()],
@@ -237,49 +245,59 @@ pub(crate) struct Row {
 }
 
 impl Row {
-    /// A row at 0, its histograms and gauge exported.
+    /// A row at 0, its histograms and gauge exported once the families are
+    /// declared (now, or by `declare_families` when they come later).
     #[cold]
     fn build(method: &'static str, route: &'static str) -> Row {
-        let arena = Arena::leaked(WIDTH);
-        if let Some(families) = FAMILIES.get() {
-            let labels = [method, route];
-            let ticks_per_second = clock::calibration().ticks_per_second;
-            if let Some(family) = &families.duration {
-                family.export(
-                    &labels,
-                    Source::Ticks {
-                        arena,
-                        cells: DURATION,
-                        ticks_per_second,
-                        exemplars: None,
-                        native: None,
-                    },
-                );
-            }
-            if let Some(family) = &families.in_progress {
-                family.export(
-                    &labels,
-                    Source::Level {
-                        arena,
-                        word: IN_PROGRESS,
-                    },
-                );
-            }
-            for (family, cells) in [
-                (&families.request_size, REQUEST_SIZE),
-                (&families.response_size, RESPONSE_SIZE),
-            ] {
-                if let Some(family) = family {
-                    family.export(&labels, Source::Values { arena, cells });
-                }
-            }
-        }
-        Row {
-            arena,
+        let row = Row {
+            arena: Arena::leaked(WIDTH),
             method,
             route,
+            joined: AtomicBool::new(false),
             exported: std::array::from_fn(|_| AtomicBool::new(false)),
             overflow: Mutex::new(Vec::new()),
+        };
+        if let Some(families) = FAMILIES.get() {
+            row.join(families);
+        }
+        row
+    }
+
+    /// Exports the row's histograms and gauge into the families, once.
+    fn join(&self, families: &Families) {
+        if self.joined.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let (arena, labels) = (self.arena, [self.method, self.route]);
+        let ticks_per_second = clock::calibration().ticks_per_second;
+        if let Some(family) = &families.duration {
+            family.export(
+                &labels,
+                Source::Ticks {
+                    arena,
+                    cells: DURATION,
+                    ticks_per_second,
+                    exemplars: None,
+                    native: None,
+                },
+            );
+        }
+        if let Some(family) = &families.in_progress {
+            family.export(
+                &labels,
+                Source::Level {
+                    arena,
+                    word: IN_PROGRESS,
+                },
+            );
+        }
+        for (family, cells) in [
+            (&families.request_size, REQUEST_SIZE),
+            (&families.response_size, RESPONSE_SIZE),
+        ] {
+            if let Some(family) = family {
+                family.export(&labels, Source::Values { arena, cells });
+            }
         }
     }
 
