@@ -290,7 +290,7 @@ pub use metricate_macros::instrument_metric;
 ///
 /// assert_eq!(get_job(), 7);
 /// let text = metricate::render();
-/// assert!(text.contains(r#"doc_queries_total{operation="select",table="jobs",status="ok"} 1"#));
+/// assert!(text.contains(r#"doc_queries_total{operation="select",status="ok",table="jobs"} 1"#));
 /// assert!(text.contains(r#"doc_handler_calls_total{handler="get_job"} 1"#));
 /// ```
 pub use metricate_macros::preset;
