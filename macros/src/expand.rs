@@ -79,7 +79,22 @@ pub(crate) fn instrument_metric(
     };
     match instrument_fn(args, errors, func, compiled_out) {
         Ok(tokens) => tokens,
-        Err((errors, func)) => with_errors(&errors, &func),
+        Err(refused) => with_errors(&refused.errors, &refused.func),
+    }
+}
+
+/// An annotation refused: every error found, and the fn as it was.
+pub(crate) struct Refused {
+    pub(crate) errors: Vec<syn::Error>,
+    pub(crate) func: Box<ItemFn>,
+}
+
+impl Refused {
+    fn new(errors: Vec<syn::Error>, func: ItemFn) -> Refused {
+        Refused {
+            errors,
+            func: Box::new(func),
+        }
     }
 }
 
@@ -89,23 +104,23 @@ pub(crate) fn instrument_fn(
     mut errors: Vec<syn::Error>,
     func: ItemFn,
     compiled_out: bool,
-) -> Result<TokenStream, (Vec<syn::Error>, ItemFn)> {
+) -> Result<TokenStream, Refused> {
     // The outer attribute expands first and sees the others as attributes.
     if let Some(second) = func.attrs.iter().find(|attr| is_instrument_metric(attr)) {
         let error = syn::Error::new_spanned(
             second,
             "`#[instrument_metric]` is given twice on this fn: one annotation declares all of a fn's metrics\nhelp: merge the keys of both attributes into one `#[instrument_metric(..)]`",
         );
-        return Err((vec![error], strip_instrument_attrs(func)));
+        return Err(Refused::new(vec![error], strip_instrument_attrs(func)));
     }
     check::apply_fn_label(&mut args, &func.sig.ident);
     match check::check(&args, &func, !errors.is_empty()) {
         Ok(_) if errors.is_empty() && compiled_out => Ok(func.into_token_stream()),
         Ok(checked) if errors.is_empty() => Ok(generate(&checked)),
-        Ok(_) => Err((errors, func)),
+        Ok(_) => Err(Refused::new(errors, func)),
         Err(more) => {
             errors.extend(more);
-            Err((errors, func))
+            Err(Refused::new(errors, func))
         }
     }
 }

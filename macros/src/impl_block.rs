@@ -62,8 +62,8 @@ pub(crate) fn instrument(
         }
         match instrument_fn(method_args.clone(), Vec::new(), as_fn(method), compiled_out) {
             Ok(tokens) => *item = ImplItem::Verbatim(with_defaultness(method, tokens)),
-            Err((errors, _)) => {
-                let errors = errors.iter().map(syn::Error::to_compile_error);
+            Err(refused) => {
+                let errors = refused.errors.iter().map(syn::Error::to_compile_error);
                 return quote! { #(#errors)* #block };
             }
         }
@@ -76,7 +76,7 @@ pub(crate) fn instrument(
 fn chosen(args: &Args, method: &ImplItemFn) -> bool {
     let named = |list: &Option<MethodList>| {
         list.as_ref()
-            .is_some_and(|list| list.names.iter().any(|name| *name == method.sig.ident))
+            .is_some_and(|list| list.names.contains(&method.sig.ident))
     };
     let own = method.attrs.iter().any(is_instrument_metric);
     !own && !named(&args.skip) && (args.only.is_none() || named(&args.only))

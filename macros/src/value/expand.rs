@@ -34,9 +34,13 @@ pub(crate) fn detached(kind: MetricKind, errors: &[syn::Error]) -> TokenStream {
 /// Compiled out: each label's value evaluated where the macro is written, as
 /// when compiled in, then a detached handle that nothing exports.
 pub(crate) fn compiled_out(kind: MetricKind, args: &ValueArgs) -> TokenStream {
+    // A written type is still the value's type, so it is still used.
     let evaluate = args.labels.iter().map(|label| {
         let value = &label.value;
-        quote_spanned!(value.span()=> let _ = &(#value);)
+        match &label.ty {
+            Some(ty) => quote_spanned!(value.span()=> let _: &#ty = &(#value);),
+            None => quote_spanned!(value.span()=> let _ = &(#value);),
+        }
     });
     let detached = detached(kind, &[]);
     quote! {{
@@ -177,6 +181,16 @@ fn budget_check(args: &ValueArgs, bindings: &[syn::Ident]) -> TokenStream {
 pub(crate) fn computed_with_errors(errors: &[syn::Error]) -> TokenStream {
     let errors = errors.iter().map(syn::Error::to_compile_error);
     quote! {{ #(#errors)* ::core::result::Result::<(), ::metricate::Problem>::Ok(()) }}
+}
+
+/// Compiled out: the reading made (so what it captures is used) and dropped,
+/// never registered.
+pub(crate) fn computed_compiled_out(args: &ComputedArgs) -> TokenStream {
+    let read = &args.read;
+    quote! {{
+        let _ = #read;
+        ::core::result::Result::<(), ::metricate::Problem>::Ok(())
+    }}
 }
 
 /// `computed_gauge!`: the name and label checked here, the rest at run time by

@@ -40,7 +40,7 @@ pub(crate) fn computed_gauge(input: TokenStream, compiled_out: bool) -> TokenStr
         return expand::computed_with_errors(&errors);
     }
     if compiled_out {
-        return expand::computed_with_errors(&[]);
+        return expand::computed_compiled_out(&args);
     }
     expand::computed_gauge(&args)
 }
