@@ -5,6 +5,22 @@
 
 pub mod servers;
 
+/// Polls `future` to its end on this thread, with a waker that does nothing:
+/// for futures that are ready, or that the test polls until they are.
+///
+/// ```
+/// assert_eq!(metricate_tests::block_on(async { 3 }), 3);
+/// ```
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut context) {
+            return output;
+        }
+    }
+}
+
 /// The value of the sample `name{labels}` in `exposition`, if it is there. Label
 /// order does not matter: the exposition sorts labels by name, with a bucket's
 /// `le` last, and so does this.

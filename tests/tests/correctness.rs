@@ -11,21 +11,10 @@
 
 use async_trait::async_trait;
 use metricate::{instrument_metric, LabelValue, Problem};
-use metricate_tests::{python_parse, sample};
+use metricate_tests::{block_on, python_parse, sample};
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
-
-/// Polls `future` to its end; every future here is ready or pending forever.
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = std::pin::pin!(future);
-    let mut context = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
-            return output;
-        }
-    }
-}
+use std::task::{Context, Waker};
 
 #[derive(Debug, LabelValue)]
 enum RollbackError {

@@ -6,20 +6,7 @@
 #![allow(dead_code)]
 
 use metricate::{instrument_metric, LabelValue};
-use metricate_tests::sample;
-use std::future::Future;
-use std::task::{Context, Poll, Waker};
-
-/// Polls `future` to its end; every future here is ready at once.
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = std::pin::pin!(future);
-    let mut context = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
-            return output;
-        }
-    }
-}
+use metricate_tests::{block_on, sample};
 
 /// Why a lookup failed.
 #[derive(Debug, PartialEq, LabelValue)]
