@@ -55,6 +55,19 @@ fn exemplars_lead_to_logged_traces_and_native_quantiles_agree() {
     ) else {
         return;
     };
+    // Scraping before the first match: each scrape keeps only the series'
+    // latest exemplar, so one that came after every match would keep one.
+    wait_until(
+        Duration::from_secs(30),
+        "Prometheus scrapes the demo",
+        || {
+            prometheus
+                .query("up{job=\"demo-app\"}")
+                .first()
+                .and_then(|sample| sample["value"][1].as_str().map(|value| value == "1"))
+                == Some(true)
+        },
+    );
     // CVs of three sizes, so that matches take different times.
     let cvs: Vec<i64> = [200, 4_000, 40_000]
         .iter()
