@@ -12,7 +12,7 @@ pub enum EmitError {
     #[error(transparent)]
     Unknown(#[from] ops::UnknownArtifact),
     /// `all` goes to a directory.
-    #[error("`emit all` writes six files: give it --dir")]
+    #[error("`emit all` writes nine files: give it --dir")]
     AllNeedsDir,
     /// The files could not be written.
     #[error("could not write: {0}")]
