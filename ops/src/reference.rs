@@ -70,8 +70,8 @@ pub(crate) fn render(catalog: &Catalog, model: &Model<'_>, settings: &Settings) 
         let series = family
             .series()
             .map_or("known at first use".to_owned(), |series| series.to_string());
-        let stored =
-            stored_per_instance(family).map_or("known at first use".to_owned(), |n| n.to_string());
+        let stored = stored_per_instance(catalog, family)
+            .map_or("known at first use".to_owned(), |n| n.to_string());
         let _ = writeln!(
             out,
             "| [`{0}`](#{0}) | {1} | {2} | {series} | {stored} |",
@@ -160,39 +160,44 @@ pub(crate) fn render(catalog: &Catalog, model: &Model<'_>, settings: &Settings) 
     out
 }
 
-/// The series one instance adds to a store for `family`, as the text format
-/// writes it: one per label set of a counter or gauge; per label set of a
-/// histogram, one per bucket (`+Inf` included), `_sum` and `_count`. `None`
+/// The series one instance adds to a store for `family` from start, as the
+/// text format writes them ([`Catalog::exposed_series`]: the series created
+/// at 0, a histogram's buckets, `_sum` and `_count` each counted); for a
+/// family computed at scrape time, one per value its label may take. `None`
 /// when a label's values are known only at first use.
-pub(crate) fn stored_per_instance(family: &FamilyInfo) -> Option<usize> {
-    let series = family.series()?;
-    Some(match family.kind {
-        MetricKind::Histogram => {
-            series.saturating_mul(family.buckets.as_ref().map_or(1, Vec::len) + 3)
-        }
-        _ => series,
-    })
+pub(crate) fn stored_per_instance(catalog: &Catalog, family: &FamilyInfo) -> Option<usize> {
+    let values = family.series()?;
+    Some(catalog.exposed_series(family.name).unwrap_or(values))
 }
 
-/// Series a Prometheus-compatible scraper adds per target beside what the
-/// target exposes: `up`, `scrape_duration_seconds`, `scrape_samples_scraped`,
+/// Series Prometheus adds per target beside what the target exposes: `up`,
+/// `scrape_duration_seconds`, `scrape_samples_scraped`,
 /// `scrape_samples_post_metric_relabeling` and `scrape_series_added`.
-pub(crate) const SCRAPER_SERIES_PER_TARGET: usize = 5;
+pub(crate) const PROMETHEUS_SERIES_PER_TARGET: usize = 5;
+
+/// Series vmagent adds per target: Prometheus's and `scrape_timeout_seconds`.
+pub(crate) const VMAGENT_SERIES_PER_TARGET: usize = 6;
 
 /// The cardinality section: the series one instance adds, and N of them.
 fn cardinality(out: &mut String, catalog: &Catalog) {
     let families = catalog.families();
-    let known: usize = families.iter().filter_map(stored_per_instance).sum();
+    let known: usize = families
+        .iter()
+        .filter_map(|family| stored_per_instance(catalog, family))
+        .sum();
     let unknown: Vec<String> = families
         .iter()
-        .filter(|family| stored_per_instance(family).is_none())
+        .filter(|family| stored_per_instance(catalog, family).is_none())
         .map(|family| format!("`{}`", family.name))
         .collect();
-    let per_instance = known + SCRAPER_SERIES_PER_TARGET;
+    let (prometheus, vmagent) = (
+        known + PROMETHEUS_SERIES_PER_TARGET,
+        known + VMAGENT_SERIES_PER_TARGET,
+    );
     let _ = writeln!(out, "\n## Cardinality\n");
     let _ = writeln!(
         out,
-        "One instance exposes S = {known} series known from the catalogue (`metricate_series` reports the exact number it exposes, at each scrape){}. The scraper adds {SCRAPER_SERIES_PER_TARGET} per target (`up`, `scrape_duration_seconds`, `scrape_samples_scraped`, `scrape_samples_post_metric_relabeling`, `scrape_series_added`). N instances of one build put N × (S + {SCRAPER_SERIES_PER_TARGET}) = N × {per_instance} series in the store{}; the recording rules add theirs once per `job`, not per instance, and a restart or a new version starts new series only where the `instance` or a label value changes.\n",
+        "One instance exposes S = {known} series from start, as the text format writes them (each bucket, `_sum` and `_count` of a histogram counts; `metricate_series` reports the exact number it exposes at each scrape){}. The scraper adds its own per target: {PROMETHEUS_SERIES_PER_TARGET} for Prometheus (`up`, `scrape_duration_seconds`, `scrape_samples_scraped`, `scrape_samples_post_metric_relabeling`, `scrape_series_added`), {VMAGENT_SERIES_PER_TARGET} for vmagent (and `scrape_timeout_seconds`). N instances of one build put N × (S + {PROMETHEUS_SERIES_PER_TARGET}) = N × {prometheus} series in the store through Prometheus, N × {vmagent} through vmagent{}; the recording rules add theirs once per `job` and label values, not per instance, and a restart or a new version starts new series only where the `instance` or a label value changes. At a scrape interval T, one instance sends S / T samples a second.\n",
         if unknown.is_empty() {
             String::new()
         } else {
@@ -201,14 +206,15 @@ fn cardinality(out: &mut String, catalog: &Catalog) {
                 unknown.join(", ")
             )
         },
-        if unknown.is_empty() { "" } else { " plus the series known at first use" },
+        if unknown.is_empty() { "" } else { ", plus the series known at first use" },
     );
-    out.push_str("| instances | series |\n|---|---|\n");
+    out.push_str("| instances | series through Prometheus | through vmagent |\n|---|---|---|\n");
     for instances in [1usize, 10, 50, 100, 1000] {
         let _ = writeln!(
             out,
-            "| {instances} | {} |",
-            instances.saturating_mul(per_instance)
+            "| {instances} | {} | {} |",
+            instances.saturating_mul(prometheus),
+            instances.saturating_mul(vmagent)
         );
     }
 }
