@@ -89,7 +89,7 @@ impl Process {
             .unwrap_or_else(|error| panic!("{} starts: {error}", self.program));
         self.child = Some(child);
         let started = Instant::now();
-        while !get(self.address, ready).is_some_and(|(status, _)| status == 200) {
+        while get(self.address, ready).is_none_or(|(status, _)| status != 200) {
             assert!(
                 started.elapsed() < Duration::from_secs(30),
                 "{} is not ready after 30 s:\n{}",
