@@ -12,7 +12,7 @@
 //! | `objective(..)` | the failure ratio over seven windows; multi-window, multi-burn-rate alerts (page: 1h/5m at 14.4× and 6h/30m at 6×; ticket: 1d/2h at 3× and 3d/6h at 1×) | the error budget left over 30 days |
 //! | a `*_timestamp_seconds` gauge | an alert when it is older than [`Settings::stale_after`] | its age |
 //! | a `*_active`/`*_idle` gauge pair | an alert when more than [`Settings::pool_saturation`] is in use | the pool's use |
-//! | the HTTP layer's families | request rate, 5xx ratio and p95 per route; alerts on both | the four golden signals per route |
+//! | the HTTP layer's families | request rate, 5xx ratio (per job and per instance) and p95 per route; alerts on each | the four golden signals per route |
 //! | the process families | a memory alert over [`Settings::memory_bytes`] | memory, CPU, open files, uptime |
 //! | `up` | a service-down alert | targets up |
 //!
