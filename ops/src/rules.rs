@@ -191,8 +191,12 @@ fn operation_group(model: &Model<'_>, settings: &Settings) -> Group {
         // answering 5xx is a small share of the job's requests.
         records.push(Record {
             name: "job_instance:http_requests_server_errors:rate5m".to_owned(),
-            expr: format!(
-                "sum by (job, instance) (rate({HTTP_REQUESTS_TOTAL}{{status=~\"5..\"}}[5m]))"
+            expr: promql::server_error_rate(
+                HTTP_REQUESTS_TOTAL,
+                Scope {
+                    by: &["job", "instance"],
+                    ..scope
+                },
             ),
         });
         records.push(Record {
