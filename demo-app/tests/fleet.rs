@@ -709,7 +709,7 @@ fn a_fleet_on_vmagent_victoriametrics_vmalert_and_an_alertmanager_pair() {
         );
         let instance = demo.address.to_string();
         let stored = store.series(&format!(
-            "{{job=\"demo-app\",instance=\"{instance}\",__name__!~\"ALERTS|ALERTS_FOR_STATE\"}}"
+            "{{job=\"demo-app\",instance=\"{instance}\",__name__!~\".+:.+|ALERTS|ALERTS_FOR_STATE\"}}"
         ));
         let scraped = store.series(&format!(
             "{{__name__=~\"up|scrape_.+\",instance=\"{instance}\"}}"
