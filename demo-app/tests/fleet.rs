@@ -569,28 +569,44 @@ fn a_fleet_on_vmagent_victoriametrics_vmalert_and_an_alertmanager_pair() {
         "the killed scraper lost {lost:?} s of samples before the kill: more than one 1 s scrape interval"
     );
 
-    // Fleet-wide sums in the store are the sums of direct scrapes.
-    let scrapes: Vec<String> = instances
-        .iter()
-        .flatten()
-        .map(|demo| demo.scrape().0)
-        .collect();
-    for name in [
+    // Fleet-wide sums in the store are the sums of direct scrapes, read again
+    // until both have settled (a webhook's processing may outlast the load).
+    let names = [
         "api_handler_calls_total",
         "ai_match_duration_seconds_count",
         "cv_parse_duration_seconds_count",
         "paypal_webhooks_total",
-    ] {
-        let direct: f64 = scrapes.iter().map(|scrape| sum_in(scrape, name)).sum();
-        assert!(direct > 0.0, "no {name} in the direct scrapes");
-        let query = format!("sum({name}{{job=\"demo-app\"}})");
-        wait_for(
-            Duration::from_secs(20),
-            &format!("the store's {query} is the direct scrapes' {direct}"),
-            || store.scalar(&query) == Some(direct),
-            || format!("{:?}", store.scalar(&query)),
-        );
-    }
+    ];
+    let scrape_all = || -> Vec<String> {
+        instances
+            .iter()
+            .flatten()
+            .map(|demo| demo.scrape().0)
+            .collect()
+    };
+    let compare = |scrapes: &[String]| -> Vec<(&str, f64, Option<f64>)> {
+        names
+            .iter()
+            .map(|name| {
+                let direct: f64 = scrapes.iter().map(|scrape| sum_in(scrape, name)).sum();
+                let stored = store.scalar(&format!("sum({name}{{job=\"demo-app\"}})"));
+                (*name, direct, stored)
+            })
+            .collect()
+    };
+    let mut scrapes = scrape_all();
+    wait_for(
+        Duration::from_secs(30),
+        "the store's fleet-wide sums are the direct scrapes' sums",
+        || {
+            scrapes = scrape_all();
+            compare(&scrapes)
+                .iter()
+                .all(|(_, direct, stored)| *direct > 0.0 && Some(*direct) == *stored)
+        },
+        || format!("(name, direct, stored): {:?}", compare(&scrape_all())),
+    );
+    let sums = compare(&scrapes);
 
     // Every rule evaluates in vmalert with no error, and every recording rule
     // returns data from the store.
@@ -847,7 +863,7 @@ fn a_fleet_on_vmagent_victoriametrics_vmalert_and_an_alertmanager_pair() {
          {records} recording and {alerting} alerting rules without error, {panels} panels with data; \
          scraper {victim} killed for {down:.1} s: data lost before the kill {lost:?} s, gaps {gaps:?} s; \
          ServiceDown for {killed} notified once after {notified:.1} s; \
-         {per_scrape:.0} samples per scrape of an instance ({per_default:.0}/s at the default 15 s); \
+         sums {sums:?}; {per_scrape:.0} samples per scrape of an instance ({per_default:.0}/s at the default 15 s); \
          store {bytes} bytes for {rows} rows ({per_row:.2} bytes per sample); \
          wall time {wall:.1} s",
         records = records.len(),
