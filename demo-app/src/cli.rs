@@ -177,7 +177,8 @@ pub enum Mix {
 #[derive(Debug, Clone, Args)]
 pub struct EmitArgs {
     /// What to generate: `all` (with `--dir`), `rules`, `dashboard`,
-    /// `reference`, `runbooks`, `prometheus-config` or `alertmanager-config`.
+    /// `reference`, `runbooks`, `prometheus-config`, `alertmanager-config`,
+    /// and for a fleet `scrape-config`, `agent-config` or `targets`.
     pub what: String,
     /// Write into this directory (every file for `all`) instead of stdout.
     #[arg(long)]

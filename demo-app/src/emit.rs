@@ -12,7 +12,7 @@ pub enum EmitError {
     #[error(transparent)]
     Unknown(#[from] ops::UnknownArtifact),
     /// `all` goes to a directory.
-    #[error("`emit all` writes six files: give it --dir")]
+    #[error("`emit all` writes nine files: give it --dir")]
     AllNeedsDir,
     /// The files could not be written.
     #[error("could not write: {0}")]
@@ -37,11 +37,17 @@ pub fn settings(args: &EmitArgs) -> Settings {
 /// is in the catalogue from the linker (the annotations', the value macros',
 /// the computed gauges', the process metrics'); only what the service names
 /// as it starts is declared here, with nothing opened or started: its
-/// `build_info` and its HTTP layer's routes.
+/// `build_info`, its HTTP layer's routes and its computed gauges, on a
+/// database handle never opened; then every known series is created at 0, as
+/// the service's start does.
 pub fn run(args: &EmitArgs) -> Result<String, EmitError> {
     crate::app::declare_build_info();
-    let _layer = crate::app::metrics_layer();
+    // The API's routes, learnt as its router is built; then the service's
+    // metrics as its start builds them (HTTP layer, computed gauges, then
+    // `metricate::init()`, every known series at 0), on a database never
+    // opened: the reference counts those series.
     let _routes = crate::api::routes().into_inner();
+    let _router = crate::app::with_metrics(axum::Router::new(), &crate::db::Database::unopened());
     let catalog = metricate::catalog();
     let settings = settings(args);
     match (args.what.as_str(), &args.dir) {

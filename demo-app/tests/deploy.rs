@@ -6,13 +6,16 @@ use metricate_tests::servers::TempDir;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-const ARTIFACTS: [(&str, &str); 6] = [
+const ARTIFACTS: [(&str, &str); 9] = [
     ("rules", "rules.yml"),
     ("dashboard", "dashboard.json"),
     ("reference", "metrics.md"),
     ("runbooks", "runbooks.md"),
     ("prometheus-config", "prometheus.yml"),
     ("alertmanager-config", "alertmanager.yml"),
+    ("scrape-config", "scrape.yml"),
+    ("agent-config", "agent.yml"),
+    ("targets", "targets.json"),
 ];
 
 fn deploy_dir() -> PathBuf {
@@ -58,7 +61,7 @@ fn tool(program: &str, args: &[&str], dir: &Path) -> Option<(bool, String)> {
         )),
         (Err(error), true) => panic!("{program} is required in CI ({error}): .ci/run installs it"),
         (Err(_), false) => {
-            eprintln!("skipped: {program} is not installed (apt-get install prometheus prometheus-alertmanager)");
+            eprintln!("skipped: {program} is not installed (apt-get install prometheus prometheus-alertmanager victoria-metrics)");
             None
         }
     }
@@ -70,6 +73,8 @@ fn promtool_and_amtool_accept_the_deploy_files() {
     for args in [
         &["check", "rules", "rules.yml"][..],
         &["check", "config", "prometheus.yml"],
+        &["check", "config", "scrape.yml"],
+        &["check", "config", "--agent", "agent.yml"],
     ] {
         if let Some((ok, said)) = tool("promtool", args, &dir) {
             assert!(ok, "promtool {args:?}:\n{said}");
@@ -77,6 +82,26 @@ fn promtool_and_amtool_accept_the_deploy_files() {
     }
     if let Some((ok, said)) = tool("amtool", &["check-config", "alertmanager.yml"], &dir) {
         assert!(ok, "amtool check-config:\n{said}");
+    }
+    // The fleet's engines, strictly: vmagent refuses a field it does not
+    // know, vmalert a rule or template it cannot run.
+    if let Some((ok, said)) = tool(
+        "vmagent",
+        &[
+            "-promscrape.config=scrape.yml",
+            "-promscrape.config.dryRun",
+            "-loggerLevel=ERROR",
+        ],
+        &dir,
+    ) {
+        assert!(ok, "vmagent -promscrape.config.dryRun:\n{said}");
+    }
+    if let Some((ok, said)) = tool(
+        "vmalert",
+        &["-rule=rules.yml", "-dryRun", "-loggerLevel=ERROR"],
+        &dir,
+    ) {
+        assert!(ok, "vmalert -dryRun:\n{said}");
     }
     let dashboard: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join("dashboard.json")).expect("the dashboard"),

@@ -7,14 +7,11 @@
 
 mod common;
 
-use common::{data_dir, Demo, WEBHOOK_SECRET};
+use common::{data_dir, Demo, Receiver, WEBHOOK_SECRET};
 use metricate_tests::servers::{self, encode, get, wait_until, Server};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener};
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The alerts the test forces, and what forces them. The forged webhooks it
@@ -42,62 +39,6 @@ fn emit(args: &[&str]) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8(output.stdout).expect("UTF-8")
-}
-
-/// An Alertmanager webhook receiver: every notification's body, with when it
-/// arrived.
-struct Receiver {
-    address: SocketAddr,
-    received: Arc<Mutex<Vec<(Instant, Value)>>>,
-}
-
-impl Receiver {
-    fn start() -> Receiver {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
-        let address = listener.local_addr().expect("its address");
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let store = Arc::clone(&received);
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                let mut reader = BufReader::new(&stream);
-                let mut length = 0usize;
-                let mut line = String::new();
-                while reader.read_line(&mut line).is_ok_and(|read| read > 2) {
-                    if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                        length = value.trim().parse().unwrap_or(0);
-                    }
-                    line.clear();
-                }
-                let mut body = vec![0; length.min(1 << 20)];
-                if reader.read_exact(&mut body).is_ok() {
-                    if let Ok(value) = serde_json::from_slice(&body) {
-                        if let Ok(mut received) = store.lock() {
-                            received.push((Instant::now(), value));
-                        }
-                    }
-                }
-                let _ = (&stream).write_all(
-                    b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
-                );
-            }
-        });
-        Receiver { address, received }
-    }
-
-    /// When `alertname` first arrived firing.
-    fn arrived(&self, alertname: &str) -> Option<Instant> {
-        let received = self.received.lock().ok()?;
-        received.iter().find_map(|(at, body)| {
-            body["alerts"]
-                .as_array()?
-                .iter()
-                .any(|alert| {
-                    alert["labels"]["alertname"] == alertname && alert["status"] == "firing"
-                })
-                .then_some(*at)
-        })
-    }
 }
 
 /// The result of an instant query at `time` (unix seconds), or now.

@@ -12,7 +12,7 @@
 //! | `objective(..)` | the failure ratio over seven windows; multi-window, multi-burn-rate alerts (page: 1h/5m at 14.4× and 6h/30m at 6×; ticket: 1d/2h at 3× and 3d/6h at 1×) | the error budget left over 30 days |
 //! | a `*_timestamp_seconds` gauge | an alert when it is older than [`Settings::stale_after`] | its age |
 //! | a `*_active`/`*_idle` gauge pair | an alert when more than [`Settings::pool_saturation`] is in use | the pool's use |
-//! | the HTTP layer's families | request rate, 5xx ratio and p95 per route; alerts on both | the four golden signals per route |
+//! | the HTTP layer's families | request rate, 5xx ratio (per job and per instance) and p95 per route; alerts on each | the four golden signals per route |
 //! | the process families | a memory alert over [`Settings::memory_bytes`] | memory, CPU, open files, uptime |
 //! | `up` | a service-down alert | targets up |
 //!
@@ -166,21 +166,35 @@ pub enum Artifact {
     PrometheusConfig,
     /// Alertmanager's configuration, `alertmanager.yml`.
     AlertmanagerConfig,
+    /// A fleet's scrape job, its targets found by `file_sd` in
+    /// `targets.json`: `scrape.yml`, what vmagent reads with
+    /// `-promscrape.config` (its `-remoteWrite.url` says where it writes).
+    ScrapeConfig,
+    /// `scrape.yml` with a `remote_write` section ([`Settings::remote_write`],
+    /// or a VictoriaMetrics on `127.0.0.1:8428` when empty): `agent.yml`,
+    /// for Prometheus in agent mode.
+    AgentConfig,
+    /// [`Settings::targets`] as a `file_sd` file, `targets.json`.
+    Targets,
 }
 
 impl Artifact {
     /// Every artifact.
-    pub const ALL: [Artifact; 6] = [
+    pub const ALL: [Artifact; 9] = [
         Artifact::Rules,
         Artifact::Dashboard,
         Artifact::Reference,
         Artifact::Runbooks,
         Artifact::PrometheusConfig,
         Artifact::AlertmanagerConfig,
+        Artifact::ScrapeConfig,
+        Artifact::AgentConfig,
+        Artifact::Targets,
     ];
 
     /// Its name on the command line: `rules`, `dashboard`, `reference`,
-    /// `runbooks`, `prometheus-config`, `alertmanager-config`.
+    /// `runbooks`, `prometheus-config`, `alertmanager-config`,
+    /// `scrape-config`, `agent-config`, `targets`.
     pub fn name(self) -> &'static str {
         match self {
             Artifact::Rules => "rules",
@@ -189,6 +203,9 @@ impl Artifact {
             Artifact::Runbooks => "runbooks",
             Artifact::PrometheusConfig => "prometheus-config",
             Artifact::AlertmanagerConfig => "alertmanager-config",
+            Artifact::ScrapeConfig => "scrape-config",
+            Artifact::AgentConfig => "agent-config",
+            Artifact::Targets => "targets",
         }
     }
 
@@ -201,6 +218,9 @@ impl Artifact {
             Artifact::Runbooks => "runbooks.md",
             Artifact::PrometheusConfig => "prometheus.yml",
             Artifact::AlertmanagerConfig => "alertmanager.yml",
+            Artifact::ScrapeConfig => "scrape.yml",
+            Artifact::AgentConfig => "agent.yml",
+            Artifact::Targets => config::TARGETS_FILE,
         }
     }
 }
@@ -256,6 +276,9 @@ pub fn generate(artifact: Artifact, catalog: &Catalog, settings: &Settings) -> S
         Artifact::Runbooks => runbooks::render(&rules::plan(&model, settings), settings),
         Artifact::PrometheusConfig => config::prometheus(settings),
         Artifact::AlertmanagerConfig => config::alertmanager(settings),
+        Artifact::ScrapeConfig => config::scrape(settings),
+        Artifact::AgentConfig => config::agent(settings),
+        Artifact::Targets => config::targets(settings),
     }
 }
 

@@ -156,6 +156,14 @@ pub(crate) fn histogram_quantile(
     )
 }
 
+/// The rate of `counter`'s requests with a 5xx status; 0, not nothing, when
+/// there are none (a status series exists only once it was answered).
+pub(crate) fn server_error_rate(counter: &str, scope: Scope<'_>) -> String {
+    let all = summed_rate(counter, scope, &[]);
+    let failed = summed_rate(counter, scope, &[r#"status=~"5..""#.to_owned()]);
+    format!("{failed}\nor\n{all} * 0")
+}
+
 /// The share of `counter`'s requests with a 5xx status; 0, not nothing, when
 /// there are none.
 pub(crate) fn server_error_ratio(counter: &str, scope: Scope<'_>) -> String {

@@ -187,6 +187,28 @@ fn operation_group(model: &Model<'_>, settings: &Settings) -> Group {
                 },
             ),
         });
+        // Per instance too, one series each: in a fleet, one instance
+        // answering 5xx is a small share of the job's requests.
+        records.push(Record {
+            name: "job_instance:http_requests_server_errors:rate5m".to_owned(),
+            expr: promql::server_error_rate(
+                HTTP_REQUESTS_TOTAL,
+                Scope {
+                    by: &["job", "instance"],
+                    ..scope
+                },
+            ),
+        });
+        records.push(Record {
+            name: "job_instance:http_requests_server_errors:ratio_rate5m".to_owned(),
+            expr: promql::server_error_ratio(
+                HTTP_REQUESTS_TOTAL,
+                Scope {
+                    by: &["job", "instance"],
+                    ..scope
+                },
+            ),
+        });
         records.push(Record {
             name: format!("job_method_route:{HTTP_REQUEST_DURATION_SECONDS}:p95_rate5m"),
             expr: promql::histogram_quantile(HTTP_REQUEST_DURATION_SECONDS, 0.95, scope, &[]),
@@ -430,6 +452,32 @@ fn alert_group(model: &Model<'_>, settings: &Settings) -> Group {
                     "503s with `Retry-After` are a busy dependency; 500s are the service's own faults: read its logs.".to_owned(),
                 ],
                 mitigation: vec!["Roll back a recent deploy; shed load if a dependency is saturated.".to_owned()],
+            },
+        });
+        alerts.push(Alert {
+            name: "HttpInstanceServerErrorsHigh".to_owned(),
+            expr: format!(
+                "job_instance:http_requests_server_errors:ratio_rate5m > {}\nand\njob_instance:http_requests_server_errors:rate5m * 300 >= {}",
+                settings.error_ratio, settings.min_failures
+            ),
+            pending,
+            severity: Severity::Ticket,
+            summary: format!("{{{{ $labels.instance }}}} answers more than {} of its HTTP requests with a 5xx", percent(settings.error_ratio)),
+            description: "{{ $value | humanizePercentage }} of the requests to {{ $labels.instance }} of {{ $labels.job }} were answered 5xx over 5 minutes.".to_owned(),
+            panel: Some("http:errors".to_owned()),
+            runbook: Runbook {
+                meaning: format!(
+                    "One instance answers more than {} of its requests with a server error, {} or more of them in 5 minutes, for {}; among many healthy instances its share of the job's requests may be too small for `HttpServerErrorsHigh`.",
+                    percent(settings.error_ratio),
+                    settings.min_failures,
+                    duration(pending)
+                ),
+                impact: "The users the load balancer sends to that instance see failed requests.".to_owned(),
+                diagnosis: vec![
+                    format!("Which route and status on it: `sum by (route, status) (rate({HTTP_REQUESTS_TOTAL}{{instance=\"<instance>\", status=~\"5..\"}}[5m]))`."),
+                    "What differs on that instance: its version (`build_info`), its host, its dependencies' reachability; its logs.".to_owned(),
+                ],
+                mitigation: vec!["Take the instance out of the load balancer, or restart it, while the cause is found.".to_owned()],
             },
         });
         alerts.push(Alert {

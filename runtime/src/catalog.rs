@@ -9,6 +9,7 @@ use crate::site::Site;
 use crate::store;
 use crate::value_site::ValueSite;
 use crate::vocabulary::{Conflict, FamilyInfo, FunctionInfo, KnownAtFirstUse, LabelInfo, Problem};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -70,6 +71,7 @@ impl std::error::Error for CatalogError {}
 #[derive(Clone, Debug)]
 pub struct Catalog {
     families: Vec<FamilyInfo>,
+    exposed: BTreeMap<&'static str, usize>,
     functions: Vec<FunctionInfo>,
     conflicts: Vec<Conflict>,
     first_use: Vec<KnownAtFirstUse>,
@@ -79,6 +81,29 @@ impl Catalog {
     /// The families, sorted by name.
     pub fn families(&self) -> &[FamilyInfo] {
         &self.families
+    }
+
+    /// The series the text format writes for the family `name` when the
+    /// catalogue was taken: one per series of a counter or gauge, and per
+    /// series of a histogram one per bucket (`+Inf` included), `_sum` and
+    /// `_count`. After [`init`](crate::init) every series whose label values
+    /// are known exists, at 0, so this is what one instance adds to a
+    /// scraper's store from start (the HTTP layer's pairs of method and
+    /// route, not every method with every route). `None` for a family
+    /// computed at scrape time (its callback says how many) or not declared.
+    ///
+    /// ```
+    /// /// Scans the job boards.
+    /// #[metricate::instrument_metric(histogram = "doc_exposed_scan_duration_seconds")]
+    /// fn scan() {}
+    ///
+    /// metricate::init();
+    /// let catalog = metricate::catalog();
+    /// let buckets = catalog.family("doc_exposed_scan_duration_seconds").unwrap().buckets.as_ref().unwrap().len();
+    /// assert_eq!(catalog.exposed_series("doc_exposed_scan_duration_seconds"), Some(buckets + 3));
+    /// ```
+    pub fn exposed_series(&self, name: &str) -> Option<usize> {
+        self.exposed.get(name).copied()
     }
 
     /// The family named `name`.
@@ -168,6 +193,7 @@ pub fn catalog() -> Catalog {
     let store = store::store();
     Catalog {
         families: store.infos(),
+        exposed: store.exposed(),
         functions: linked.functions.clone(),
         conflicts: store.conflicts().to_vec(),
         first_use: linked.first_use.clone(),

@@ -144,6 +144,20 @@ pub(crate) fn read_all() -> BTreeMap<&'static str, Vec<(Vec<&'static str>, f64)>
             Ok(Err(_)) | Err(_) => count_failure(name),
         }
     }
+    // `metricate_series` counts this scrape's computed series too, known
+    // only now; its callback read the store's.
+    let computed: usize = readings
+        .iter()
+        .filter(|(name, _)| !store::is_taken(name))
+        .map(|(_, series)| series.len())
+        .sum();
+    if let Some(own) = readings.get_mut(crate::names::METRICATE_SERIES) {
+        for (_, value) in own.iter_mut() {
+            #[allow(clippy::cast_precision_loss)]
+            let total = computed as f64;
+            *value += total;
+        }
+    }
     readings
 }
 

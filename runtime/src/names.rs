@@ -35,6 +35,11 @@ pub const PROCESS_MAX_FDS: &str = "process_max_fds";
 /// When the process started, in seconds since the Unix epoch (gauge).
 pub const PROCESS_START_TIME_SECONDS: &str = "process_start_time_seconds";
 
+/// The series metricate's store exposes in this process, as the text format
+/// writes them (each bucket, `_sum` and `_count` of a histogram counts):
+/// what one scrape adds to a scraper's series; alert on its growth (gauge).
+pub const METRICATE_SERIES: &str = "metricate_series";
+
 /// The running build, from [`register_build_info`](crate::register_build_info) (gauge).
 pub const BUILD_INFO: &str = "build_info";
 

@@ -1,6 +1,7 @@
 //! `process_*` metrics of the running process, read from `/proc` at scrape time,
-//! with the names the Prometheus client libraries of other languages use; and
-//! the `build_info` gauge.
+//! with the names the Prometheus client libraries of other languages use; the
+//! `metricate_series` gauge, the series the store exposes; and the
+//! `build_info` gauge.
 
 use crate::computed::{self, Computed};
 use crate::store::{self, Callback, Declaration};
@@ -113,12 +114,21 @@ fn families() -> Vec<(&'static str, MetricKind, &'static str, Field)> {
     ]
 }
 
-/// The `process_*` families as declared, before their callbacks: the
-/// catalogue lists them from start.
+/// The help of `metricate_series`.
+const SERIES_HELP: &str = "Series metricate exposes in this process, as the text format writes them (a histogram's buckets, _sum and _count each count): what one scrape adds to a scraper's series.";
+
+/// The `process_*` families and `metricate_series` as declared, before their
+/// callbacks: the catalogue lists them from start.
 pub(crate) fn declarations() -> Vec<Declaration> {
     families()
         .into_iter()
-        .map(|(name, kind, help, _)| Declaration {
+        .map(|(name, kind, help, _)| (name, kind, help))
+        .chain([(
+            crate::names::METRICATE_SERIES,
+            MetricKind::Gauge,
+            SERIES_HELP,
+        )])
+        .map(|(name, kind, help)| Declaration {
             name,
             kind,
             help: help.to_owned(),
@@ -130,8 +140,24 @@ pub(crate) fn declarations() -> Vec<Declaration> {
 }
 
 /// Gives the `process_*` families (on Linux) their callbacks, read from
-/// `/proc` at each scrape.
+/// `/proc` at each scrape, and `metricate_series` its own: the store's
+/// series (the exposition adds the computed ones it reads).
 pub(crate) fn declare() -> Result<(), Problem> {
+    let count: Callback = Arc::new(|| {
+        #[allow(clippy::cast_precision_loss)]
+        let series = store::store().written_series() as f64;
+        Ok(vec![(Vec::new(), series)])
+    });
+    computed::declare(
+        Computed {
+            name: crate::names::METRICATE_SERIES,
+            kind: MetricKind::Gauge,
+            help: SERIES_HELP,
+            labels: Vec::new(),
+            site: here(),
+        },
+        count,
+    )?;
     for (name, kind, help, field) in families() {
         let read: Callback = Arc::new(move || {
             field(&Snapshot::current())
@@ -269,6 +295,24 @@ const BUILD_INFO_HELP: &str =
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metricate_series_counts_every_sample_the_text_format_writes() {
+        crate::init();
+        let text = crate::render();
+        let samples = text
+            .lines()
+            .filter(|line| !line.is_empty() && !line.starts_with('#'))
+            .count();
+        let own: f64 = text
+            .lines()
+            .find_map(|line| line.strip_prefix("metricate_series "))
+            .and_then(|value| value.trim().parse().ok())
+            .expect("metricate_series is written");
+        #[allow(clippy::cast_precision_loss)]
+        let expected = samples as f64;
+        assert_eq!(own, expected, "{text}");
+    }
 
     #[test]
     fn parses_stat_with_a_tricky_command_name() {

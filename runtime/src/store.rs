@@ -577,6 +577,31 @@ pub(crate) fn note_names_taken(gathered: &[prometheus::proto::MetricFamily]) {
     }
 }
 
+impl Store {
+    /// The series the exposition writes in text format for the families
+    /// not computed at scrape time: one per counter or gauge series, and per
+    /// histogram series one per bucket (`+Inf` included), `_sum` and `_count`.
+    pub(crate) fn written_series(&self) -> usize {
+        self.exposed().values().sum()
+    }
+
+    /// Per family not computed at scrape time nor taken by the registry, the
+    /// series the text format writes for it (see [`Store::written_series`]).
+    pub(crate) fn exposed(&self) -> BTreeMap<&'static str, usize> {
+        self.families
+            .iter()
+            .filter(|(name, family)| family.computed.is_none() && !is_taken(name))
+            .map(|(name, family)| {
+                let series = match family.kind {
+                    MetricKind::Histogram => family.series.len() * (family.bounds.len() + 3),
+                    _ => family.series.len(),
+                };
+                (*name, series)
+            })
+            .collect()
+    }
+}
+
 /// Whether the registry exports a family of this name instead of metricate.
 pub(crate) fn is_taken(name: &str) -> bool {
     taken().iter().any(|known| known == name)

@@ -5,11 +5,12 @@
 
 pub use metricate_tests::servers::Response;
 use metricate_tests::servers::{request, TempDir};
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub use metricate_tests::{promtool_check_metrics, sample_in};
@@ -331,4 +332,70 @@ pub fn status_bytes(pid: u32, field: &str) -> u64 {
             Some(kib * 1024)
         })
         .unwrap_or(0)
+}
+
+/// An Alertmanager webhook receiver: every notification's body, with when it
+/// arrived.
+pub struct Receiver {
+    /// Where it listens.
+    pub address: SocketAddr,
+    received: Arc<Mutex<Vec<(Instant, Value)>>>,
+}
+
+impl Receiver {
+    /// Starts it on a loopback port.
+    pub fn start() -> Receiver {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let address = listener.local_addr().expect("its address");
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let store = Arc::clone(&received);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                let mut reader = BufReader::new(&stream);
+                let mut length = 0usize;
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|read| read > 2) {
+                    if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                    line.clear();
+                }
+                let mut body = vec![0; length.min(1 << 20)];
+                if reader.read_exact(&mut body).is_ok() {
+                    if let Ok(value) = serde_json::from_slice(&body) {
+                        if let Ok(mut received) = store.lock() {
+                            received.push((Instant::now(), value));
+                        }
+                    }
+                }
+                let _ = (&stream).write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                );
+            }
+        });
+        Receiver { address, received }
+    }
+
+    /// When `alertname` first arrived firing.
+    pub fn arrived(&self, alertname: &str) -> Option<Instant> {
+        let received = self.received.lock().ok()?;
+        received.iter().find_map(|(at, body)| {
+            body["alerts"]
+                .as_array()?
+                .iter()
+                .any(|alert| {
+                    alert["labels"]["alertname"] == alertname && alert["status"] == "firing"
+                })
+                .then_some(*at)
+        })
+    }
+
+    /// Every notification received so far, in order.
+    pub fn notifications(&self) -> Vec<Value> {
+        self.received
+            .lock()
+            .map(|received| received.iter().map(|(_, body)| body.clone()).collect())
+            .unwrap_or_default()
+    }
 }
