@@ -149,10 +149,11 @@ fn exemplars_lead_to_logged_traces_and_native_quantiles_agree() {
             .unwrap_or_else(|| panic!("exemplar {trace} is no request the demo logged"));
         // The exemplar's value is that call's duration: inside the window the
         // log line times (which also holds the recording, and any preemption
-        // around it), and of its size: the three CVs' matches differ 10-fold.
+        // around it: on a loaded machine the window can be three times the
+        // call), and of its size: the three CVs' matches differ 10-fold.
         let micros = seconds * 1e6;
         assert!(
-            micros <= elapsed + 1.0 && micros >= elapsed * 0.5,
+            micros <= elapsed + 1.0 && micros >= elapsed * 0.25,
             "{trace}: exemplar {seconds} s, logged {elapsed} µs"
         );
     }

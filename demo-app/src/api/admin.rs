@@ -10,8 +10,8 @@ use axum::Json;
 use metricate::instrument_metric;
 use std::sync::Arc;
 
-#[instrument_metric(preset = super::HANDLER)]
 /// 200 when the database answers, 503 otherwise.
+#[instrument_metric(preset = super::HANDLER)]
 pub(super) async fn health(State(app): State<Arc<App>>) -> Result<Response, ApiError> {
     if app.database.ping().await {
         Ok(Json(serde_json::json!({ "status": "ok" })).into_response())
@@ -24,11 +24,11 @@ pub(super) async fn health(State(app): State<Arc<App>>) -> Result<Response, ApiE
     }
 }
 
-#[instrument_metric(preset = super::HANDLER)]
 /// 200 when the database takes writes (room on its disk for the largest,
 /// and a probe write went through); 503 with `Retry-After` and the reason
 /// otherwise. `/health` says the process is alive; this, whether to send
 /// it writes.
+#[instrument_metric(preset = super::HANDLER)]
 pub(super) async fn ready(State(app): State<Arc<App>>) -> Result<Response, ApiError> {
     let status = match app.database.writable().await {
         Writable::Yes => return Ok(Json(serde_json::json!({ "status": "ready" })).into_response()),
@@ -44,8 +44,8 @@ pub(super) async fn ready(State(app): State<Arc<App>>) -> Result<Response, ApiEr
         .into_response())
 }
 
-#[instrument_metric(preset = super::HANDLER)]
 /// Scans the job boards now: `X-Admin-Token` missing is a 401, wrong a 403.
+#[instrument_metric(preset = super::HANDLER)]
 pub(super) async fn run_scan(
     State(app): State<Arc<App>>,
     headers: HeaderMap,

@@ -56,8 +56,8 @@ async fn read_cv(body: Body, declared: Option<usize>) -> Result<Vec<u8>, ApiErro
     Ok(bytes)
 }
 
-#[instrument_metric(preset = super::HANDLER)]
 /// Parses and stores an uploaded CV.
+#[instrument_metric(preset = super::HANDLER)]
 pub(super) async fn upload_cv(
     State(app): State<Arc<App>>,
     Account(account): Account,
@@ -103,8 +103,8 @@ pub(super) async fn upload_cv(
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
-#[instrument_metric(preset = super::HANDLER)]
 /// A stored CV of the account asking: another account's is a 404.
+#[instrument_metric(preset = super::HANDLER)]
 pub(super) async fn get_cv(
     State(app): State<Arc<App>>,
     Account(account): Account,

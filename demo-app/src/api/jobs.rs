@@ -41,9 +41,9 @@ fn check(filter: &Filter) -> Result<(), ApiError> {
     Ok(())
 }
 
-#[instrument_metric(preset = super::HANDLER)]
 /// The jobs a filter selects: status, words (matched literally), source,
 /// limit and offset.
+#[instrument_metric(preset = super::HANDLER)]
 pub(super) async fn search_jobs(
     State(app): State<Arc<App>>,
     Account(account): Account,
@@ -55,8 +55,8 @@ pub(super) async fn search_jobs(
     Ok(Json(serde_json::json!({ "jobs": jobs, "total": total })).into_response())
 }
 
-#[instrument_metric(preset = super::HANDLER)]
 /// One job.
+#[instrument_metric(preset = super::HANDLER)]
 pub(super) async fn get_job(State(app): State<Arc<App>>, Id(id): Id) -> Result<Response, ApiError> {
     let job = db::jobs::get(&app.database, id)
         .await?
@@ -70,8 +70,8 @@ pub(super) struct StatusChange {
     status: String,
 }
 
-#[instrument_metric(preset = super::HANDLER)]
 /// Moves a job to another status.
+#[instrument_metric(preset = super::HANDLER)]
 pub(super) async fn set_job_status(
     State(app): State<Arc<App>>,
     Id(id): Id,

@@ -44,8 +44,8 @@ async fn cv_and_job(
     Ok((cv, job))
 }
 
-#[instrument_metric(preset = super::HANDLER)]
 /// Scores a CV against a job with a model.
+#[instrument_metric(preset = super::HANDLER)]
 pub(super) async fn match_cv(
     State(app): State<Arc<App>>,
     Account(account): Account,
@@ -89,8 +89,8 @@ pub(super) async fn match_cv(
     Ok(Json(found).into_response())
 }
 
-#[instrument_metric(preset = super::HANDLER)]
 /// A CV reordered and trimmed toward a job.
+#[instrument_metric(preset = super::HANDLER)]
 pub(super) async fn tailor_cv(
     State(app): State<Arc<App>>,
     Account(account): Account,

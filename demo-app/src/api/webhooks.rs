@@ -32,9 +32,9 @@ fn count_rejection(reason: &SignatureError) {
     .inc();
 }
 
-#[instrument_metric(preset = super::HANDLER)]
 /// A payment provider's event: its signature checked first, then applied
 /// once per id.
+#[instrument_metric(preset = super::HANDLER)]
 pub(super) async fn paypal_webhook(
     State(app): State<Arc<App>>,
     headers: HeaderMap,

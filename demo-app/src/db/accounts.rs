@@ -5,8 +5,8 @@ use crate::webhooks::Plan;
 use metricate::instrument_metric;
 use sqlx::Row;
 
-#[instrument_metric(preset = super::QUERY, const_labels(operation = "select", table = "accounts"))]
 /// The plan of `account`; an account never seen is on the free plan.
+#[instrument_metric(preset = super::QUERY, const_labels(operation = "select", table = "accounts"))]
 pub async fn plan(database: &Database, account: &str) -> Result<Plan, DbError> {
     let row = sqlx::query("SELECT plan FROM accounts WHERE id = ?")
         .bind(account)
@@ -16,8 +16,8 @@ pub async fn plan(database: &Database, account: &str) -> Result<Plan, DbError> {
     Ok(plan.as_deref().and_then(Plan::parse).unwrap_or(Plan::Free))
 }
 
-#[instrument_metric(preset = super::QUERY, const_labels(operation = "insert", table = "accounts"))]
 /// Creates `account` on `plan` unless it exists.
+#[instrument_metric(preset = super::QUERY, const_labels(operation = "insert", table = "accounts"))]
 pub async fn ensure(database: &Database, account: &str, plan: Plan) -> Result<(), DbError> {
     sqlx::query("INSERT OR IGNORE INTO accounts (id, plan, updated_at) VALUES (?, ?, ?)")
         .bind(account)
@@ -28,8 +28,8 @@ pub async fn ensure(database: &Database, account: &str, plan: Plan) -> Result<()
     Ok(())
 }
 
-#[instrument_metric(preset = super::QUERY, const_labels(operation = "select", table = "accounts"))]
 /// The payment status of `account`: `none`, `ok` or `denied`.
+#[instrument_metric(preset = super::QUERY, const_labels(operation = "select", table = "accounts"))]
 pub async fn payment_status(database: &Database, account: &str) -> Result<String, DbError> {
     let row = sqlx::query("SELECT payment_status FROM accounts WHERE id = ?")
         .bind(account)

@@ -27,8 +27,8 @@ fn random_id() -> i64 {
     id.max(1)
 }
 
-#[instrument_metric(preset = super::QUERY, const_labels(operation = "insert", table = "cvs"))]
 /// Stores a parsed CV for `account`; its id (random, see [`random_id`]).
+#[instrument_metric(preset = super::QUERY, const_labels(operation = "insert", table = "cvs"))]
 pub async fn insert(database: &Database, account: &str, cv: &ParsedCv) -> Result<i64, DbError> {
     let mut attempt = 0;
     loop {
@@ -56,9 +56,9 @@ pub async fn insert(database: &Database, account: &str, cv: &ParsedCv) -> Result
     }
 }
 
-#[instrument_metric(preset = super::QUERY, const_labels(operation = "select", table = "cvs"))]
 /// The CV `id` of `account`, if it exists: another account's is `None`,
 /// as if it did not exist.
+#[instrument_metric(preset = super::QUERY, const_labels(operation = "select", table = "cvs"))]
 pub async fn get(database: &Database, account: &str, id: i64) -> Result<Option<StoredCv>, DbError> {
     let row = sqlx::query("SELECT id, format, text FROM cvs WHERE id = ? AND account_id = ?")
         .bind(id)

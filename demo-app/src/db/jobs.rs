@@ -156,8 +156,8 @@ fn like_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
-#[instrument_metric(preset = super::QUERY, const_labels(operation = "select", table = "jobs"))]
 /// The jobs `filter` selects, newest first, and how many there are in all.
+#[instrument_metric(preset = super::QUERY, const_labels(operation = "select", table = "jobs"))]
 pub async fn search(database: &Database, filter: &Filter) -> Result<(Vec<Job>, i64), DbError> {
     let conditions = "(?1 IS NULL OR status = ?1)
     AND (?2 IS NULL OR title LIKE ?2 ESCAPE '\\' OR company LIKE ?2 ESCAPE '\\' OR description LIKE ?2 ESCAPE '\\')
@@ -193,8 +193,8 @@ pub async fn search(database: &Database, filter: &Filter) -> Result<(Vec<Job>, i
     Ok((jobs, total))
 }
 
-#[instrument_metric(preset = super::QUERY, const_labels(operation = "select", table = "jobs"))]
 /// The job `id`, if it exists.
+#[instrument_metric(preset = super::QUERY, const_labels(operation = "select", table = "jobs"))]
 pub async fn get(database: &Database, id: i64) -> Result<Option<Job>, DbError> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?"))
         .bind(id)
@@ -203,8 +203,8 @@ pub async fn get(database: &Database, id: i64) -> Result<Option<Job>, DbError> {
     Ok(row.as_ref().map(job).transpose()?)
 }
 
-#[instrument_metric(preset = super::QUERY, const_labels(operation = "update", table = "jobs"))]
 /// Sets the status of job `id`; the job as it now is, if it exists.
+#[instrument_metric(preset = super::QUERY, const_labels(operation = "update", table = "jobs"))]
 pub async fn set_status(
     database: &Database,
     id: i64,
@@ -221,9 +221,9 @@ pub async fn set_status(
     Ok(row.as_ref().map(job).transpose()?)
 }
 
-#[instrument_metric(preset = super::QUERY, const_labels(operation = "insert", table = "jobs"))]
 /// Stores the postings of `source` not stored yet, in one transaction; how
 /// many were new.
+#[instrument_metric(preset = super::QUERY, const_labels(operation = "insert", table = "jobs"))]
 pub async fn insert_new(
     database: &Database,
     source: &str,
@@ -253,8 +253,8 @@ pub async fn insert_new(
     Ok(new)
 }
 
-#[instrument_metric(preset = super::QUERY, const_labels(operation = "select", table = "jobs"))]
 /// How many jobs have each status.
+#[instrument_metric(preset = super::QUERY, const_labels(operation = "select", table = "jobs"))]
 pub async fn count_by_status(database: &Database) -> Result<Vec<(JobStatus, i64)>, DbError> {
     let rows = sqlx::query("SELECT status, COUNT(*) AS jobs FROM jobs GROUP BY status")
         .fetch_all(&database.pool)
@@ -271,8 +271,8 @@ pub async fn count_by_status(database: &Database) -> Result<Vec<(JobStatus, i64)
     Ok(counts)
 }
 
-#[instrument_metric(preset = super::QUERY, const_labels(operation = "select", table = "jobs"))]
 /// Every job's title and description: the corpus of the TF-IDF matcher.
+#[instrument_metric(preset = super::QUERY, const_labels(operation = "select", table = "jobs"))]
 pub async fn texts(database: &Database) -> Result<Vec<String>, DbError> {
     let rows = sqlx::query("SELECT title || ' ' || description AS text FROM jobs")
         .fetch_all(&database.pool)

@@ -5,10 +5,10 @@ use super::{now, Database, DbError};
 use crate::webhooks::{Change, EventType, WebhookOutcome};
 use metricate::instrument_metric;
 
-#[instrument_metric(preset = super::QUERY, const_labels(operation = "insert", table = "webhook_events"))]
 /// Records event `id` (and the SHA-256 of its `body`) and makes its
 /// `change` to `account`, unless the id was processed before; what became
 /// of it.
+#[instrument_metric(preset = super::QUERY, const_labels(operation = "insert", table = "webhook_events"))]
 pub async fn apply(
     database: &Database,
     id: &str,
