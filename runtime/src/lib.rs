@@ -82,6 +82,8 @@ mod clock;
 mod computed;
 pub mod exemplars;
 mod expose;
+#[cfg(feature = "metrics")]
+pub mod facade;
 #[cfg(feature = "axum")]
 pub mod http;
 mod instances;
@@ -111,8 +113,8 @@ pub use label::LabelValue;
 pub use start::init;
 pub use value::{Counter, CounterIncrement, Gauge, Histogram};
 pub use vocabulary::{
-    Conflict, FamilyInfo, FunctionInfo, KnownAtFirstUse, LabelInfo, LatencyObjective, MetricKind,
-    Objective, Problem, SiteInfo,
+    Conflict, FacadeName, FamilyInfo, FunctionInfo, KnownAtFirstUse, LabelInfo, LatencyObjective,
+    MetricKind, Objective, Problem, SiteInfo,
 };
 
 /// Derives [`LabelValue`](trait@LabelValue) for an enum: each variant is one value,
