@@ -134,7 +134,62 @@ impl Facade {
     ///
     /// [`InstallError`] when a recorder is already installed.
     pub fn install(self) -> Result<(), InstallError> {
-        metrics::set_global_recorder(Recorder::new(self)).map_err(|_| InstallError)
+        metrics::set_global_recorder(self.build()).map_err(|_| InstallError)
+    }
+
+    /// The recorder, not installed: for `metrics::with_local_recorder` (a
+    /// test, a benchmark). Its families are metricate's, exported by
+    /// [`render`](crate::render) like those of the installed one.
+    ///
+    /// ```
+    /// let recorder = metricate::facade::Facade::new().build();
+    /// metrics::with_local_recorder(&recorder, || {
+    ///     metrics::counter!("doc_local_events_total").increment(2);
+    /// });
+    /// assert!(metricate::render().contains("doc_local_events_total 2\n"));
+    /// ```
+    pub fn build(self) -> FacadeRecorder {
+        FacadeRecorder(Recorder::new(self))
+    }
+}
+
+/// metricate as a `metrics` recorder, from [`Facade::build`].
+pub struct FacadeRecorder(Recorder);
+
+impl fmt::Debug for FacadeRecorder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FacadeRecorder")
+            .field("max_series", &self.0.config.max_series)
+            .finish_non_exhaustive()
+    }
+}
+
+impl metrics::Recorder for FacadeRecorder {
+    fn describe_counter(&self, key: KeyName, unit: Option<Unit>, description: SharedString) {
+        self.0.describe_counter(key, unit, description);
+    }
+
+    fn describe_gauge(&self, key: KeyName, unit: Option<Unit>, description: SharedString) {
+        self.0.describe_gauge(key, unit, description);
+    }
+
+    fn describe_histogram(&self, key: KeyName, unit: Option<Unit>, description: SharedString) {
+        self.0.describe_histogram(key, unit, description);
+    }
+
+    #[inline]
+    fn register_counter(&self, key: &Key, metadata: &Metadata<'_>) -> metrics::Counter {
+        self.0.register_counter(key, metadata)
+    }
+
+    #[inline]
+    fn register_gauge(&self, key: &Key, metadata: &Metadata<'_>) -> metrics::Gauge {
+        self.0.register_gauge(key, metadata)
+    }
+
+    #[inline]
+    fn register_histogram(&self, key: &Key, metadata: &Metadata<'_>) -> metrics::Histogram {
+        self.0.register_histogram(key, metadata)
     }
 }
 
