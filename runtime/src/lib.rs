@@ -92,6 +92,8 @@ pub mod names;
 mod native;
 mod problems;
 mod process;
+#[cfg(feature = "push")]
+pub mod push;
 mod site;
 mod slots;
 mod start;
