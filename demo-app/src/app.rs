@@ -107,9 +107,14 @@ pub fn with_metrics(router: Router, _database: &Database) -> Router {
 
 /// The feed to scan: `--feed-url`, or one started on loopback.
 async fn feed_url(args: &ServeArgs) -> Result<String, StartError> {
-    if let Some(url) = &args.feed_url {
-        return Ok(url.clone());
+    match &args.feed_url {
+        Some(url) => Ok(url.clone()),
+        None => Ok(start_feed().await?),
     }
+}
+
+/// Starts the built-in job feed on loopback, in this runtime: its URL.
+pub async fn start_feed() -> std::io::Result<String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     let config = FeedConfig {
