@@ -346,10 +346,10 @@ pub fn problems() -> Vec<Problem> {
     problems::reported()
 }
 
-#[doc = include_str!("../../docs/guide.md")]
+#[doc = include_str!("../docs/guide.md")]
 pub mod _guide {}
 
 // One example shows the unit test to write; the doctest runs its body instead.
 #[allow(clippy::test_attr_in_doctest)]
-#[doc = include_str!("../../docs/runtime.md")]
+#[doc = include_str!("../docs/runtime.md")]
 pub mod _runtime {}

@@ -1,6 +1,6 @@
 //! Pushing to a Prometheus Pushgateway (feature `push`): for a batch job that
 //! ends before any scrape could see it. [`Pushgateway::push`] sends every
-//! family (what [`render_with`](crate::render_with) writes) to the group of a
+//! family (what [`render_with`] writes) to the group of a
 //! job name and grouping labels, by PUT (the group's metrics replaced) or POST
 //! (merged by name), in the text or protobuf format, within a timeout; a
 //! failure is a typed [`PushError`]. [`Pushgateway::push_after`] runs a job and

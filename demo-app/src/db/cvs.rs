@@ -29,7 +29,7 @@ fn random_id() -> i64 {
 db_fn!(
     "insert",
     "cvs",
-    /// Stores a parsed CV for `account`; its id (random, see [`random_id`]).
+    /// Stores a parsed CV for `account`; its id (random, see `random_id`).
     pub async fn insert(database: &Database, account: &str, cv: &ParsedCv) -> Result<i64, DbError> {
         let mut attempt = 0;
         loop {
