@@ -98,6 +98,8 @@ mod site;
 mod slots;
 mod start;
 mod store;
+#[cfg(feature = "tokio")]
+pub mod tokio_runtime;
 mod value;
 mod value_site;
 mod vocabulary;
