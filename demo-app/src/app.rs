@@ -54,6 +54,7 @@ pub fn with_metrics(router: Router, database: &Database) -> Router {
     use crate::db::jobs::JobStatus;
     use metricate::http::MetricsEndpoint;
     declare_build_info();
+    register_runtime_metrics();
     metricate::exemplars::set_trace_id_source(crate::trace::current);
     let pool = database.clone();
     let _ = metricate::computed_gauge!(
@@ -97,6 +98,13 @@ pub fn metrics_layer() -> metricate::http::HttpMetricsLayer {
 /// Declares `build_info`: here, for the service and for `emit`.
 pub fn declare_build_info() {
     let _ = metricate::register_build_info!();
+}
+
+/// Registers the readings of the tokio runtime this runs on (workers, alive
+/// tasks, global queue depth, busy time): here, for the service and for `emit`.
+/// Called from async code; a second registration is refused, and ignored.
+pub fn register_runtime_metrics() {
+    let _ = metricate::tokio_runtime::register(&tokio::runtime::Handle::current());
 }
 
 /// The router as it is: the annotations are compiled out.

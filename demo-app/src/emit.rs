@@ -37,9 +37,10 @@ pub fn settings(args: &EmitArgs) -> Settings {
 /// is in the catalogue from the linker (the annotations', the value macros',
 /// the computed gauges', the process metrics'); only what the service names
 /// as it starts is declared here, with nothing opened or started: its
-/// `build_info` and its HTTP layer's routes.
+/// `build_info`, its tokio runtime's readings and its HTTP layer's routes.
 pub fn run(args: &EmitArgs) -> Result<String, EmitError> {
     crate::app::declare_build_info();
+    crate::app::register_runtime_metrics();
     let _layer = crate::app::metrics_layer();
     let catalog = metricate::catalog();
     let settings = settings(args);
