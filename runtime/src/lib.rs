@@ -68,6 +68,9 @@
 //! |---|---|
 //! | `axum` | the module `metricate::http`: `HttpMetricsLayer`, the tower layer that records the HTTP metrics of an axum 0.8 app per route template, and `MetricsEndpoint`, a ready `/metrics` route (format negotiation, gzip, bearer token, an async refresh before each scrape) |
 //! | `prometheus` | [`registry()`](crate::registry): the `prometheus` crate's default registry, whose collectors (registered by hand or by other libraries) [`render`] writes after metricate's own families. Off by default: metricate keeps its own store and writes every format itself, so a service that never touches that registry does not compile `prometheus` (nor its protobuf code) |
+//! | `metrics` | `metricate::facade`: metricate as the recorder of the `metrics` crate (0.24), so `metrics::counter!`, `gauge!` and `histogram!` calls (older code, dependencies) are exported on the same `/metrics`, their names and labels checked at first use, each family capped |
+//! | `tokio` | `metricate::tokio_runtime`: a tokio runtime's workers, alive tasks, global queue depth and per-worker busy time and parks, read at each scrape |
+//! | `push` | `metricate::push`: every family pushed to a Prometheus Pushgateway, for batch jobs (through `ureq`, plain HTTP) |
 //!
 //! The operations files generated from the catalogue (Prometheus recording
 //! rules and alerts, including burn-rate alerts from `objective(..)`, a
