@@ -143,6 +143,30 @@ fn a_dependency_on_the_facade_is_exported_with_exact_values_in_every_format() {
 }
 
 #[test]
+fn facade_series_are_served_on_the_metrics_route() {
+    installed();
+    metrics::counter!("facade_route_hits_total", "route" => "search").increment(4);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let address = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let router = metricate::http::MetricsEndpoint::new().router();
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        address
+    });
+    let (status, body) = metricate_tests::servers::get(address, "/metrics").unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(
+        sample_in(&body, "facade_route_hits_total", &[("route", "search")]),
+        Some(4.0)
+    );
+}
+
+#[test]
 fn increments_from_many_threads_all_count() {
     installed();
     let threads: Vec<_> = (0..4)
