@@ -53,6 +53,7 @@ pub fn with_metrics(router: Router, database: &Database) -> Router {
     use crate::db::jobs::JobStatus;
     use metricate::http::MetricsEndpoint;
     declare_build_info();
+    register_runtime_metrics();
     metricate::exemplars::set_trace_id_source(crate::trace::current);
     let pool = database.clone();
     let _ = metricate::computed_gauge!(
@@ -99,11 +100,23 @@ pub fn declare_build_info() {
     let _ = metricate::register_build_info!();
 }
 
+/// Registers the readings of the tokio runtime this runs on (workers, alive
+/// tasks, global queue depth, busy time): here, for the service and for `emit`.
+/// Called from async code; a second registration is refused, and ignored.
+pub fn register_runtime_metrics() {
+    let _ = metricate::tokio_runtime::register(&tokio::runtime::Handle::current());
+}
+
 /// The feed to scan: `--feed-url`, or one started on loopback.
 async fn feed_url(args: &ServeArgs) -> Result<String, StartError> {
-    if let Some(url) = &args.feed_url {
-        return Ok(url.clone());
+    match &args.feed_url {
+        Some(url) => Ok(url.clone()),
+        None => Ok(start_feed().await?),
     }
+}
+
+/// Starts the built-in job feed on loopback, in this runtime: its URL.
+pub async fn start_feed() -> std::io::Result<String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     let config = FeedConfig {

@@ -43,6 +43,9 @@ pub enum Command {
     /// Print or write the operations files generated from the service's
     /// metric catalogue: rules, dashboard, reference, runbooks, configs.
     Emit(EmitArgs),
+    /// Scan the job boards as a process of its own (a batch job), pushing its
+    /// metrics to a Pushgateway after each scan: `--once` for one scan.
+    Scan(ScanArgs),
     /// Internal: read a PDF on stdin, write its text as JSON on stdout,
     /// within hard limits. What the service runs for every PDF uploaded.
     #[command(name = "parse-pdf", hide = true)]
@@ -104,6 +107,34 @@ pub struct ServeArgs {
     /// Database connections in the pool.
     #[arg(long, env = "DEMO_CONNECTIONS", default_value_t = 8)]
     pub connections: u32,
+}
+
+/// `demo-app scan`.
+#[derive(Debug, Clone, Args)]
+pub struct ScanArgs {
+    /// Scan once and exit (failing when the scan or the push failed), instead
+    /// of every `--every`.
+    #[arg(long)]
+    pub once: bool,
+    /// How often to scan without `--once`.
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub every: Duration,
+    /// The Pushgateway to push to after each scan, `http://host:9091`; no push
+    /// when absent.
+    #[arg(long, env = "DEMO_PUSH_GATEWAY")]
+    pub push_gateway: Option<String>,
+    /// The job name the metrics are pushed under.
+    #[arg(long, default_value = "demo_app_scan")]
+    pub job: String,
+    /// Where the database lives.
+    #[arg(long, env = "DEMO_DATA_DIR", default_value = "demo-data")]
+    pub data_dir: PathBuf,
+    /// The job feed; one is started on loopback when absent.
+    #[arg(long, env = "DEMO_FEED_URL")]
+    pub feed_url: Option<String>,
+    /// How durable a commit is: `full` (fsync on every commit) or `normal`.
+    #[arg(long, env = "DEMO_DURABILITY", value_enum, default_value = "full")]
+    pub durability: Durability,
 }
 
 /// `demo-app feed`.

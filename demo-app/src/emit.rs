@@ -37,11 +37,13 @@ pub fn settings(args: &EmitArgs) -> Settings {
 /// is in the catalogue from the linker (the annotations', the value macros',
 /// the computed gauges', the process metrics'); only what the service names
 /// as it starts is declared here, with nothing opened or started: its
-/// `build_info`, its HTTP layer's routes and its computed gauges, on a
+/// `build_info`, its tokio runtime's readings, its HTTP layer's routes and its
+/// computed gauges, on a
 /// database handle never opened; then every known series is created at 0, as
 /// the service's start does.
 pub fn run(args: &EmitArgs) -> Result<String, EmitError> {
     crate::app::declare_build_info();
+    crate::app::register_runtime_metrics();
     // The API's routes, learnt as its router is built; then the service's
     // metrics as its start builds them (HTTP layer, computed gauges, then
     // `metricate::init()`, every known series at 0), on a database never

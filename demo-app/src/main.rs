@@ -1,4 +1,4 @@
-//! `demo-app`: `serve` (the default), `feed`, `load`, `emit`; and the hidden
+//! `demo-app`: `serve` (the default), `feed`, `load`, `emit`, `scan`; and the hidden
 //! `parse-pdf` the service runs to read an uploaded PDF in a child process.
 
 use clap::Parser;
@@ -30,8 +30,19 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Command::Scan(args) = &command {
+        // A batch job: blocking pushes around the runtime's scans.
+        return match demo_app::scan::job::run(&runtime, args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let outcome: Result<(), Box<dyn std::error::Error>> = runtime.block_on(async {
         match command {
+            Command::Scan(_) => Err("scan runs before the runtime's other commands".into()),
             Command::Serve(args) => app::serve(args).await.map_err(Into::into),
             Command::Feed(args) => feed::run(args).await.map_err(Into::into),
             Command::Emit(args) => {

@@ -160,7 +160,7 @@ impl Registry {
 const EVICTION_WAIT: Duration = Duration::from_millis(250);
 
 /// Serves `router` on `listener` until `shutdown` resolves, then waits (at
-/// most [`SHUTDOWN_GRACE`]) for the requests in flight.
+/// most `SHUTDOWN_GRACE`) for the requests in flight.
 ///
 /// At `max_connections`, a new connection takes the place of the one idle
 /// the longest (closed gracefully: an idle connection has nothing in

@@ -14,13 +14,14 @@ async fn every_family_of_the_demo_exists_from_start_and_none_conflicts() {
         "{:?}",
         metricate::problems()
     );
-    // 39 families: those the annotations and macros declare (the server's
+    // 44 families: those the annotations and macros declare (the server's
     // connection families among them), the HTTP layer's, the pool's,
-    // build_info, the process metrics, metricate_series and the counter of
-    // failed computed-gauge callbacks (in the catalogue, a view of the store).
+    // build_info, the process metrics, metricate_series, the tokio runtime's
+    // five and the counter of failed computed-gauge callbacks (in the
+    // catalogue, a view of the store).
     assert_eq!(
         catalog.families().len(),
-        39,
+        44,
         "{:?}",
         catalog
             .families()

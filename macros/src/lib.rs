@@ -4,16 +4,16 @@
 //! macros it re-exports. The code is split by phase, as `thiserror-impl` and
 //! `serde_derive` are, and data flows one way:
 //!
-//! - [`parse`] turns the attribute's tokens into a typed AST that keeps every span;
-//! - [`signature`] reads what the annotated fn says (how its body runs, its
+//! - `parse` turns the attribute's tokens into a typed AST that keeps every span;
+//! - `signature` reads what the annotated fn says (how its body runs, its
 //!   parameters and their patterns, which types can be named outside it);
-//! - [`check`] applies the pure rules of [`rules`] to both, collects every error
-//!   ([`diagnostics`]) and resolves a [`check::Checked`] annotation;
-//! - [`expand`] generates code from it and never fails; [`link`] is the one
+//! - `check` applies the pure rules of `rules` to both, collects every error
+//!   (`diagnostics`) and resolves a `check::Checked` annotation;
+//! - `expand` generates code from it and never fails; `link` is the one
 //!   place that knows how a site joins the catalogue.
 //!
-//! [`value`] holds the function-like macros, in the same phases; [`derive`]
-//! implements `#[derive(LabelValue)]`; [`case`] converts names.
+//! `value` holds the function-like macros, in the same phases; `derive`
+//! implements `#[derive(LabelValue)]`; `case` converts names.
 
 mod case;
 mod check;

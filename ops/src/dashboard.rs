@@ -10,7 +10,8 @@ use crate::Settings;
 use metricate::names::{
     HTTP_REQUESTS_IN_PROGRESS, HTTP_REQUESTS_TOTAL, HTTP_REQUEST_DURATION_SECONDS,
     PROCESS_CPU_SECONDS_TOTAL, PROCESS_MAX_FDS, PROCESS_OPEN_FDS, PROCESS_RESIDENT_MEMORY_BYTES,
-    PROCESS_START_TIME_SECONDS,
+    PROCESS_START_TIME_SECONDS, TOKIO_ALIVE_TASKS, TOKIO_GLOBAL_QUEUE_DEPTH,
+    TOKIO_WORKER_BUSY_SECONDS_TOTAL, TOKIO_WORKER_PARKS_TOTAL,
 };
 use metricate::FamilyInfo;
 use std::collections::BTreeMap;
@@ -481,6 +482,73 @@ fn saturation(model: &Model<'_>) -> Row {
     }
 }
 
+/// The tokio runtime's saturation: how busy its workers are, and the work
+/// waiting for them.
+fn runtime_saturation(model: &Model<'_>) -> Row {
+    let mut panels = Vec::new();
+    if model.tokio {
+        let runtime: [(&str, &str, &str, &'static str, String, &str); 4] = [
+            (
+                "busy",
+                "Worker busy ratio",
+                "The share of time each tokio worker spends polling tasks: near 1 on every worker, the runtime is saturated.",
+                "percentunit",
+                format!(
+                    "rate({}[{WINDOW}])",
+                    series(TOKIO_WORKER_BUSY_SECONDS_TOTAL, FILTER, &[])
+                ),
+                "{{instance}} worker {{worker}}",
+            ),
+            (
+                "queue",
+                "Global queue depth",
+                "Tasks waiting in the runtime's global queue for a free worker: it should drain to 0 between bursts.",
+                "short",
+                format!(
+                    "max by (instance) ({})",
+                    series(TOKIO_GLOBAL_QUEUE_DEPTH, FILTER, &[])
+                ),
+                "{{instance}}",
+            ),
+            (
+                "tasks",
+                "Alive tasks",
+                "Tasks spawned and not yet finished.",
+                "short",
+                format!(
+                    "sum by (instance) ({})",
+                    series(TOKIO_ALIVE_TASKS, FILTER, &[])
+                ),
+                "{{instance}}",
+            ),
+            (
+                "parks",
+                "Worker parks",
+                "Times per second the workers went idle, having no task to run: falls toward 0 as the runtime saturates.",
+                "ops",
+                format!(
+                    "sum by (instance) (rate({}[{WINDOW}]))",
+                    series(TOKIO_WORKER_PARKS_TOTAL, FILTER, &[])
+                ),
+                "{{instance}}",
+            ),
+        ];
+        for (key, title, description, unit, expr, legend) in runtime {
+            panels.push(panel(
+                format!("tokio:{key}"),
+                title.to_owned(),
+                description,
+                unit,
+                vec![query(expr, legend.to_owned())],
+            ));
+        }
+    }
+    Row {
+        title: "Runtime saturation",
+        panels,
+    }
+}
+
 fn objectives(model: &Model<'_>) -> Row {
     let mut panels = Vec::new();
     for slo in &model.slos {
@@ -528,6 +596,7 @@ pub(crate) fn plan(model: &Model<'_>, _settings: &Settings) -> Plan {
         errors(model),
         latency(model),
         saturation(model),
+        runtime_saturation(model),
         objectives(model),
     ];
     Plan {

@@ -14,6 +14,7 @@
 //! | a `*_active`/`*_idle` gauge pair | an alert when more than [`Settings::pool_saturation`] is in use | the pool's use |
 //! | the HTTP layer's families | request rate, 5xx ratio (per job and per instance) and p95 per route; alerts on each | the four golden signals per route |
 //! | the process families | a memory alert over [`Settings::memory_bytes`] | memory, CPU, open files, uptime |
+//! | the tokio runtime's families (`metricate::tokio_runtime`) | an alert when the global queue stays over [`Settings::tokio_queue_depth`] for a minute, held for [`Settings::alert_for`] | a runtime saturation row: worker busy ratio, global queue depth, alive tasks, parks |
 //! | `up` | a service-down alert | targets up |
 //!
 //! Every file is built from typed models: the rules and the dashboard are
@@ -120,6 +121,9 @@ pub struct Settings {
     pub pool_saturation: f64,
     /// The resident memory, in bytes, that alerts.
     pub memory_bytes: u64,
+    /// The depth of the tokio runtime's global queue that alerts when it never
+    /// drains below it for a minute, held for `alert_for`.
+    pub tokio_queue_depth: f64,
 }
 
 impl Settings {
@@ -127,7 +131,8 @@ impl Settings {
     /// `127.0.0.1:8080`, Alertmanager on `127.0.0.1:9093`, 15 s scrapes,
     /// alerts after 5 minutes at a 5 % error ratio (of at least 5 failed calls
     /// in 5 minutes) or a 2 s p95, a timestamp
-    /// stale after 24 hours, a pool alert at 80 %, memory at 1 GiB.
+    /// stale after 24 hours, a pool alert at 80 %, memory at 1 GiB, a tokio
+    /// global queue that stays over 100 tasks.
     pub fn new(job: impl Into<String>) -> Settings {
         let job = job.into();
         Settings {
@@ -146,6 +151,7 @@ impl Settings {
             stale_after: Duration::from_secs(24 * 3600),
             pool_saturation: 0.8,
             memory_bytes: 1 << 30,
+            tokio_queue_depth: 100.0,
             job,
         }
     }

@@ -6,6 +6,7 @@
 
 use metricate::names::{
     ERROR_TYPE, HTTP_REQUESTS_TOTAL, HTTP_REQUEST_DURATION_SECONDS, PROCESS_RESIDENT_MEMORY_BYTES,
+    TOKIO_GLOBAL_QUEUE_DEPTH, TOKIO_WORKER_BUSY_SECONDS_TOTAL,
 };
 use metricate::{Catalog, FamilyInfo, FunctionInfo, LatencyObjective, MetricKind};
 
@@ -110,6 +111,9 @@ pub(crate) struct Model<'c> {
     pub(crate) http: bool,
     /// Whether the process families are there (`init` declares them).
     pub(crate) process: bool,
+    /// Whether the tokio runtime's families are there (feature `tokio`,
+    /// `metricate::tokio_runtime::register`).
+    pub(crate) tokio: bool,
 }
 
 /// The stem of a family name: what remains without its unit and kind suffixes.
@@ -137,6 +141,11 @@ fn is_http(name: &str) -> bool {
 
 fn is_process(name: &str) -> bool {
     name.starts_with("process_")
+}
+
+/// The tokio runtime's families, which have a row of their own.
+fn is_runtime(name: &str) -> bool {
+    name.starts_with("tokio_")
 }
 
 impl<'c> Model<'c> {
@@ -207,7 +216,9 @@ impl<'c> Model<'c> {
                 .iter()
                 .filter(move |family| family.kind == kind)
                 .filter(|family| !owned.contains(&family.name))
-                .filter(|family| !is_http(family.name) && !is_process(family.name))
+                .filter(|family| {
+                    !is_http(family.name) && !is_process(family.name) && !is_runtime(family.name)
+                })
         };
         let mut pools = Vec::new();
         for active in free(MetricKind::Gauge) {
@@ -243,6 +254,8 @@ impl<'c> Model<'c> {
             http: catalog.family(HTTP_REQUEST_DURATION_SECONDS).is_some()
                 && catalog.family(HTTP_REQUESTS_TOTAL).is_some(),
             process: catalog.family(PROCESS_RESIDENT_MEMORY_BYTES).is_some(),
+            tokio: catalog.family(TOKIO_GLOBAL_QUEUE_DEPTH).is_some()
+                && catalog.family(TOKIO_WORKER_BUSY_SECONDS_TOTAL).is_some(),
             operations,
             slos,
         }

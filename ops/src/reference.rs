@@ -236,6 +236,7 @@ mod tests {
             labels: Vec::new(),
             buckets: None,
             sites: Vec::new(),
+            known_at_run_time: false,
         }
     }
 

@@ -8,6 +8,7 @@ use crate::promql::{self, equalities, Scope};
 use crate::{camel, duration, Settings};
 use metricate::names::{
     HTTP_REQUESTS_TOTAL, HTTP_REQUEST_DURATION_SECONDS, PROCESS_RESIDENT_MEMORY_BYTES,
+    TOKIO_GLOBAL_QUEUE_DEPTH,
 };
 use std::time::Duration;
 
@@ -581,6 +582,39 @@ fn alert_group(model: &Model<'_>, settings: &Settings) -> Group {
                     "The request sizes: uploads buffered in memory.".to_owned(),
                 ],
                 mitigation: vec!["Restart the instance to buy time; bound the cache or the queue that grows.".to_owned()],
+            },
+        });
+    }
+    if model.tokio {
+        alerts.push(Alert {
+            name: "TokioGlobalQueueBacklog".to_owned(),
+            expr: format!(
+                "min_over_time({TOKIO_GLOBAL_QUEUE_DEPTH}{{job=\"{job}\"}}[1m]) > {}",
+                settings.tokio_queue_depth
+            ),
+            pending,
+            severity: Severity::Ticket,
+            summary: "The tokio runtime of {{ $labels.instance }} does not drain its global queue".to_owned(),
+            description: format!(
+                "{{{{ $labels.instance }}}} has kept at least {{{{ $value }}}} tasks waiting in its global queue for a minute (alerting over {}).",
+                settings.tokio_queue_depth
+            ),
+            panel: Some("tokio:queue".to_owned()),
+            runbook: Runbook {
+                meaning: format!(
+                    "More than {} tasks have waited in the tokio runtime's global queue at every scrape of a minute, for {}: work arrives faster than the workers take it.",
+                    settings.tokio_queue_depth,
+                    duration(pending)
+                ),
+                impact: "Every request waits behind the queue before it is even polled: latency rises across all routes, and timeouts follow.".to_owned(),
+                diagnosis: vec![
+                    "The worker busy ratio: all workers near 1 means too little CPU for the load.".to_owned(),
+                    "A task that blocks its worker (synchronous I/O, a long computation without `spawn_blocking`): one worker busy, the others idle, the queue growing.".to_owned(),
+                    "A burst of spawned tasks: the alive tasks panel.".to_owned(),
+                ],
+                mitigation: vec![
+                    "Move blocking work to `spawn_blocking`; shed or rate-limit load; add instances or cores.".to_owned(),
+                ],
             },
         });
     }

@@ -68,6 +68,9 @@
 //! |---|---|
 //! | `axum` | the module `metricate::http`: `HttpMetricsLayer`, the tower layer that records the HTTP metrics of an axum 0.8 app per route template, and `MetricsEndpoint`, a ready `/metrics` route (format negotiation, gzip, bearer token, an async refresh before each scrape) |
 //! | `prometheus` | [`registry()`](crate::registry): the `prometheus` crate's default registry, whose collectors (registered by hand or by other libraries) [`render`] writes after metricate's own families. Off by default: metricate keeps its own store and writes every format itself, so a service that never touches that registry does not compile `prometheus` (nor its protobuf code) |
+//! | `metrics` | `metricate::facade`: metricate as the recorder of the `metrics` crate (0.24), so `metrics::counter!`, `gauge!` and `histogram!` calls (older code, dependencies) are exported on the same `/metrics`, their names and labels checked at first use, each family capped |
+//! | `tokio` | `metricate::tokio_runtime`: a tokio runtime's workers, alive tasks, global queue depth and per-worker busy time and parks, read at each scrape |
+//! | `push` | `metricate::push`: every family pushed to a Prometheus Pushgateway, for batch jobs (through `ureq`, plain HTTP) |
 //!
 //! The operations files generated from the catalogue (Prometheus recording
 //! rules and alerts, including burn-rate alerts from `objective(..)`, a
@@ -82,6 +85,8 @@ mod clock;
 mod computed;
 pub mod exemplars;
 mod expose;
+#[cfg(feature = "metrics")]
+pub mod facade;
 #[cfg(feature = "axum")]
 pub mod http;
 mod instances;
@@ -90,10 +95,14 @@ pub mod names;
 mod native;
 mod problems;
 mod process;
+#[cfg(feature = "push")]
+pub mod push;
 mod site;
 mod slots;
 mod start;
 mod store;
+#[cfg(feature = "tokio")]
+pub mod tokio_runtime;
 mod value;
 mod value_site;
 mod vocabulary;
@@ -111,8 +120,8 @@ pub use label::LabelValue;
 pub use start::init;
 pub use value::{Counter, CounterIncrement, Gauge, Histogram};
 pub use vocabulary::{
-    Conflict, FamilyInfo, FunctionInfo, KnownAtFirstUse, LabelInfo, LatencyObjective, MetricKind,
-    Objective, Problem, SiteInfo,
+    Conflict, FacadeName, FamilyInfo, FunctionInfo, KnownAtFirstUse, LabelInfo, LatencyObjective,
+    MetricKind, Objective, Problem, SiteInfo,
 };
 
 /// Derives [`LabelValue`](trait@LabelValue) for an enum: each variant is one value,
@@ -427,10 +436,10 @@ pub fn problems() -> Vec<Problem> {
     problems::reported()
 }
 
-#[doc = include_str!("../../docs/guide.md")]
+#[doc = include_str!("../docs/guide.md")]
 pub mod _guide {}
 
 // One example shows the unit test to write; the doctest runs its body instead.
 #[allow(clippy::test_attr_in_doctest)]
-#[doc = include_str!("../../docs/runtime.md")]
+#[doc = include_str!("../docs/runtime.md")]
 pub mod _runtime {}

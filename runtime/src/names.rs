@@ -46,3 +46,24 @@ pub const BUILD_INFO: &str = "build_info";
 /// The label an `errors` counter is split by: the error's variant, `panic`
 /// or `cancelled`.
 pub const ERROR_TYPE: &str = "error_type";
+
+/// Worker threads of the tokio runtime (gauge; feature `tokio`).
+pub const TOKIO_WORKERS: &str = "tokio_workers";
+/// Tasks alive in the tokio runtime (gauge; feature `tokio`).
+pub const TOKIO_ALIVE_TASKS: &str = "tokio_alive_tasks";
+/// Tasks in the tokio runtime's global queue, not yet picked up by a worker
+/// (gauge; feature `tokio`).
+pub const TOKIO_GLOBAL_QUEUE_DEPTH: &str = "tokio_global_queue_depth";
+/// Time each tokio worker spent busy, by `worker` (counter; feature `tokio`).
+pub const TOKIO_WORKER_BUSY_SECONDS_TOTAL: &str = "tokio_worker_busy_seconds_total";
+/// Times each tokio worker parked (went idle), by `worker` (counter; feature `tokio`).
+pub const TOKIO_WORKER_PARKS_TOTAL: &str = "tokio_worker_parks_total";
+/// Tasks each tokio worker polled, by `worker` (counter; feature `tokio`,
+/// built with `--cfg tokio_unstable`).
+pub const TOKIO_WORKER_POLLS_TOTAL: &str = "tokio_worker_polls_total";
+/// Tasks spawned on the tokio runtime (counter; feature `tokio`, built with
+/// `--cfg tokio_unstable`).
+pub const TOKIO_SPAWNED_TASKS_TOTAL: &str = "tokio_spawned_tasks_total";
+/// Threads of the tokio runtime's blocking pool (gauge; feature `tokio`,
+/// built with `--cfg tokio_unstable`).
+pub const TOKIO_BLOCKING_THREADS: &str = "tokio_blocking_threads";

@@ -246,6 +246,7 @@ impl Family {
             labels: self.labels.clone(),
             buckets: (self.kind == MetricKind::Histogram).then(|| self.bounds.clone()),
             sites: self.sites.clone(),
+            known_at_run_time: self.sites.iter().all(SiteInfo::is_run_time),
         }
     }
 }
@@ -275,9 +276,15 @@ pub(crate) struct Joined {
     order: Vec<usize>,
 }
 
-/// Whether `a` comes before `b` in the source: by file path, then line.
+/// Whether `a` comes before `b` in the source: by file path, then line. A site
+/// known only at run time (the `metrics` facade) comes after every site in the
+/// source, so a family a macro declares keeps its shape whenever it is declared.
 fn earlier(a: &SiteInfo, b: &SiteInfo) -> bool {
-    (a.file, a.line) < (b.file, b.line)
+    match (a.is_run_time(), b.is_run_time()) {
+        (false, true) => true,
+        (true, _) => false,
+        (false, false) => (a.file, a.line) < (b.file, b.line),
+    }
 }
 
 impl Store {
@@ -395,12 +402,39 @@ impl Store {
     }
 }
 
+/// What a family is, when it exists: its kind, label names and bounds, and its
+/// labels with their known values.
+#[cfg(feature = "metrics")]
+pub(crate) fn shape_of(name: &str) -> Option<(MetricKind, Vec<LabelInfo>, Vec<f64>)> {
+    let store = store();
+    let family = store.families.get(name)?;
+    Some((family.kind, family.labels.clone(), family.bounds.clone()))
+}
+
+/// Gives a family the HELP text described for it at run time (the `metrics`
+/// facade's `describe_*`), when no site in the source declared it.
+#[cfg(feature = "metrics")]
+pub(crate) fn describe(name: &str, help: &str) {
+    let mut store = store();
+    if let Some(family) = store.families.get_mut(name) {
+        if family.sites.iter().all(SiteInfo::is_run_time) {
+            help.clone_into(&mut family.help);
+        }
+    }
+}
+
 /// Declares one site's family; see [`Store::declare`].
 pub(crate) fn declare(declaration: &Declaration) -> Option<Joined> {
     store().declare(declaration)
 }
 
 impl Joined {
+    /// The family's name.
+    #[cfg(feature = "metrics")]
+    pub(crate) fn name(&self) -> &'static str {
+        self.name
+    }
+
     /// Exports one series whose label values are `values`, in the site's order.
     pub(crate) fn export(&self, values: &[&'static str], source: Source) {
         let mut store = store();

@@ -40,6 +40,19 @@ pub struct SiteInfo {
     pub function: Option<&'static str>,
 }
 
+impl SiteInfo {
+    /// The file of a site known only at run time: a family created through the
+    /// `metrics` facade (feature `metrics`), whose name and labels no macro
+    /// checked. Such a site has line 0.
+    pub const RUN_TIME_FILE: &'static str = "<metrics facade>";
+
+    /// Whether the site was seen only at run time (a family created through the
+    /// `metrics` facade), not declared by a macro or a registration in the source.
+    pub fn is_run_time(&self) -> bool {
+        self.file == Self::RUN_TIME_FILE && self.line == 0
+    }
+}
+
 impl fmt::Display for SiteInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.file, self.line)?;
@@ -129,6 +142,11 @@ pub struct FamilyInfo {
     pub buckets: Option<Vec<f64>>,
     /// Every site that declares the family.
     pub sites: Vec<SiteInfo>,
+    /// Whether the family is known only at run time: every site of it is a
+    /// call through the `metrics` facade ([`SiteInfo::is_run_time`]), so its
+    /// name and labels were checked when first used, not at compile time, and
+    /// it is absent until then.
+    pub known_at_run_time: bool,
 }
 
 impl FamilyInfo {
@@ -280,6 +298,34 @@ pub enum Problem {
         /// The site's budget of series.
         budget: usize,
     },
+    /// A metric or label name given through the `metrics` facade that breaks
+    /// the naming rules the macros enforce at compile time: it is exported
+    /// under a fixed name, or dropped when none can be made.
+    FacadeName(Box<FacadeName>),
+    /// A family of the `metrics` facade reached its cap of series: every new
+    /// label combination is recorded into its one `overflow` series (each
+    /// label's value `overflow`) instead.
+    FacadeOverflow {
+        /// The exported metric name.
+        name: &'static str,
+        /// The cap of series per family.
+        max_series: usize,
+    },
+}
+
+/// A name given through the `metrics` facade that breaks the naming rules.
+/// See [`Problem::FacadeName`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FacadeName {
+    /// The metric name as given.
+    pub metric: String,
+    /// The label name as given, when the problem is a label's.
+    pub label: Option<String>,
+    /// The rule it breaks.
+    pub reason: String,
+    /// The name exported instead (the metric's, or the label's), or `None`
+    /// when the metric (or the series) is dropped.
+    pub exported: Option<String>,
 }
 
 /// A family known only from a site's first call. See [`Problem::KnownAtFirstUse`].
@@ -345,6 +391,21 @@ impl fmt::Display for Problem {
             Problem::OverBudget { name, site, budget } => write!(
                 f,
                 "`{name}` at {site} has more label combinations than its budget of {budget} series: it records nothing"
+            ),
+            Problem::FacadeName(facade) => {
+                let given = match &facade.label {
+                    Some(label) => format!("label `{label}` of metric `{}`", facade.metric),
+                    None => format!("metric `{}`", facade.metric),
+                };
+                write!(f, "{given}, recorded through the `metrics` facade: {}; ", facade.reason)?;
+                match &facade.exported {
+                    Some(exported) => write!(f, "exported as `{exported}`"),
+                    None => write!(f, "not exported"),
+                }
+            }
+            Problem::FacadeOverflow { name, max_series } => write!(
+                f,
+                "`{name}`, recorded through the `metrics` facade, reached its cap of {max_series} series: new label combinations are recorded into its `overflow` series; drop the unbounded label, or raise the cap with `metricate::facade::Facade::max_series`"
             ),
         }
     }

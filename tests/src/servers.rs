@@ -166,6 +166,32 @@ pub fn alertmanager(config: &str) -> Option<Server> {
     Some(server)
 }
 
+/// Starts a Prometheus Pushgateway on loopback (no persistence) and waits
+/// until it is ready.
+pub fn pushgateway() -> Option<Server> {
+    installed("prometheus-pushgateway", "prometheus-pushgateway")?;
+    let dir = TempDir::new("pushgateway");
+    let address = free_address();
+    let child = Command::new("prometheus-pushgateway")
+        .arg(format!("--web.listen-address={address}"))
+        .arg("--log.level=warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(
+            std::fs::File::create(dir.path().join("pushgateway.log")).expect("a log file"),
+        ))
+        .spawn()
+        .expect("the pushgateway starts");
+    let server = Server {
+        child,
+        address,
+        dir,
+    };
+    wait_until(Duration::from_secs(30), "the pushgateway is ready", || {
+        get(server.address, "/-/ready").is_some_and(|(status, _)| status == 200)
+    });
+    Some(server)
+}
+
 impl Server {
     /// `GET path` of the server's HTTP API, its JSON body.
     pub fn api(&self, path: &str) -> Value {
@@ -185,7 +211,7 @@ impl Server {
 
     /// The server's log so far, for failure messages.
     pub fn log(&self) -> String {
-        ["prometheus.log", "alertmanager.log"]
+        ["prometheus.log", "alertmanager.log", "pushgateway.log"]
             .iter()
             .filter_map(|name| std::fs::read_to_string(self.dir.path().join(name)).ok())
             .collect()

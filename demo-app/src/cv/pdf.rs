@@ -410,9 +410,9 @@ fn own_executable() -> std::path::PathBuf {
     }
 }
 
-/// `demo-app parse-pdf`: reads a PDF on stdin and writes an [`Answer`] on
+/// `demo-app parse-pdf`: reads a PDF on stdin and writes an `Answer` on
 /// stdout, within hard limits set first: [`CHILD_ADDRESS_SPACE`], CPU time
-/// (`deadline` and [`CHILD_CPU_MARGIN`], rounded up to seconds), no core
+/// (`deadline` and `CHILD_CPU_MARGIN`, rounded up to seconds), no core
 /// file. Exits non-zero, unread, when a limit cannot be set.
 pub fn child_main(deadline: Duration) -> ExitCode {
     let started = Instant::now();

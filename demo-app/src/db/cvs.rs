@@ -27,7 +27,7 @@ fn random_id() -> i64 {
     id.max(1)
 }
 
-/// Stores a parsed CV for `account`; its id (random, see [`random_id`]).
+/// Stores a parsed CV for `account`; its id (random, see `random_id`).
 #[instrument_metric(preset = super::QUERY, const_labels(operation = "insert", table = "cvs"))]
 pub async fn insert(database: &Database, account: &str, cv: &ParsedCv) -> Result<i64, DbError> {
     let mut attempt = 0;

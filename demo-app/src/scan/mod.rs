@@ -3,6 +3,7 @@
 //! `--scan-every` and on `POST /admin/run-scan`, one at a time.
 
 mod client;
+pub mod job;
 
 pub use client::{FeedClient, FeedError, JobSource};
 
