@@ -115,7 +115,7 @@ pub(crate) fn instrument_fn(
     }
     check::apply_fn_label(&mut args, &func.sig.ident);
     match check::check(&args, &func, !errors.is_empty()) {
-        Ok(_) if errors.is_empty() && compiled_out => Ok(func.into_token_stream()),
+        Ok(checked) if errors.is_empty() && compiled_out => Ok(bare(&checked)),
         Ok(checked) if errors.is_empty() => Ok(generate(&checked)),
         Ok(_) => Err(Refused::new(errors, func)),
         Err(more) => {
@@ -123,6 +123,20 @@ pub(crate) fn instrument_fn(
             Err(Refused::new(errors, func))
         }
     }
+}
+
+/// Compiled out: the fn as written, but that each label's value is borrowed
+/// first (`let _ = &(format);`), so a parameter read only by a label is still
+/// used. A borrow nothing reads compiles to no instruction.
+fn bare(checked: &Checked<'_>) -> TokenStream {
+    let mut func = checked.func.clone();
+    let uses = checked.labels.iter().map(|label| {
+        let expr = label.expr;
+        syn::parse_quote_spanned!(expr.span()=> let _ = &(#expr);)
+    });
+    let uses: Vec<Stmt> = uses.collect();
+    func.block.stmts.splice(0..0, uses);
+    func.into_token_stream()
 }
 
 /// `impl ..`, past attributes and `unsafe`/`default`: an `impl` block.
@@ -774,8 +788,9 @@ mod tests {
     use super::instrument_metric;
     use quote::quote;
 
-    /// Compiled out, an annotation gives back exactly the tokens it was given:
-    /// the same fn, so the same machine code, as without the annotation.
+    /// Compiled out, an annotation gives back the fn as written, its labels'
+    /// values borrowed first so that a parameter only a label reads stays
+    /// used: the same machine code as without the annotation.
     #[test]
     fn compiled_out_an_annotated_fn_is_the_fn_as_written() {
         let func = quote! {
@@ -791,7 +806,20 @@ mod tests {
             labels(format = format)
         );
         let expanded = instrument_metric(args.clone(), func.clone(), true);
-        assert_eq!(expanded.to_string(), func.to_string());
+        let expected = quote! {
+            /// Parses a CV.
+            #[inline]
+            pub async fn parse_cv(format: Format, body: &[u8]) -> Result<usize, CvError> {
+                let _ = &(format);
+                Ok(body.len())
+            }
+        };
+        let reparsed: syn::ItemFn = syn::parse2(expected).expect("a fn");
+        assert_eq!(expanded.to_string(), quote!(#reparsed).to_string());
+        // Without labels, token for token.
+        let unlabelled = instrument_metric(quote!(calls = "parse_calls_total"), func.clone(), true);
+        let reparsed: syn::ItemFn = syn::parse2(func.clone()).expect("a fn");
+        assert_eq!(unlabelled.to_string(), quote!(#reparsed).to_string());
         // Compiled in, it is not.
         assert_ne!(
             instrument_metric(args, func.clone(), false).to_string(),
