@@ -23,7 +23,7 @@
 
 mod common;
 
-use common::{data_dir, Demo, Receiver, ADMIN_TOKEN, WEBHOOK_SECRET};
+use common::{data_dir, emit, Demo, Receiver, ADMIN_TOKEN, WEBHOOK_SECRET};
 use metricate_tests::servers::{encode, free_address, get};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -190,21 +190,6 @@ fn installed() -> bool {
         "skipped: {missing:?} not installed (apt-get install victoria-metrics prometheus-alertmanager)"
     );
     false
-}
-
-/// `demo-app emit <args>`: the generated file, as the product makes it.
-fn emit(args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_demo-app"))
-        .arg("emit")
-        .args(args)
-        .output()
-        .expect("demo-app emit runs");
-    assert!(
-        output.status.success(),
-        "emit {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("UTF-8")
 }
 
 /// Writes `targets.json` as an operator's tooling must: beside it, then
@@ -652,40 +637,14 @@ fn a_fleet_on_vmagent_victoriametrics_vmalert_and_an_alertmanager_pair() {
     );
 
     // Every dashboard panel's queries return a finite value from the store.
-    let dashboard: Value =
-        serde_json::from_str(&emit(&["dashboard"])).expect("the dashboard is JSON");
-    let mut panels = 0;
-    let mut empty_panels = Vec::new();
-    for panel in dashboard["panels"]
-        .as_array()
-        .expect("panels")
-        .iter()
-        .filter(|panel| panel["type"] != "row")
-    {
-        panels += 1;
-        let finite: usize = panel["targets"]
-            .as_array()
-            .expect("targets")
+    let (empty_panels, panels) = common::empty_panels(|expr| {
+        store
+            .query(expr)
             .iter()
-            .map(|target| {
-                let expr = target["expr"]
-                    .as_str()
-                    .expect("an expr")
-                    .replace("$job", "demo-app")
-                    .replace("$instance", ".+")
-                    .replace("$__rate_interval", "1m");
-                store
-                    .query(&expr)
-                    .iter()
-                    .filter_map(|sample| sample["value"][1].as_str()?.parse::<f64>().ok())
-                    .filter(|value| value.is_finite())
-                    .count()
-            })
-            .sum();
-        if finite == 0 {
-            empty_panels.push(panel["title"].as_str().unwrap_or("?").to_owned());
-        }
-    }
+            .filter_map(|sample| sample["value"][1].as_str()?.parse::<f64>().ok())
+            .filter(|value| value.is_finite())
+            .count()
+    });
     assert!(
         empty_panels.is_empty(),
         "panels without a finite value in the store: {empty_panels:?}"

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{data_dir, Demo, Receiver, WEBHOOK_SECRET};
+use common::{data_dir, emit, Demo, Receiver, WEBHOOK_SECRET};
 use metricate_tests::servers::{self, encode, get, wait_until, Server};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,21 +25,6 @@ const FORCED: [(&str, &str); 6] = [
     ("MatchCvLatencyBudgetBurnFast", "slow matches"),
     ("MatchCvLatencyBudgetBurnSlow", "slow matches"),
 ];
-
-/// `demo-app emit <args>`: the generated file, as the product makes it.
-fn emit(args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_demo-app"))
-        .arg("emit")
-        .args(args)
-        .output()
-        .expect("demo-app emit runs");
-    assert!(
-        output.status.success(),
-        "emit {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("UTF-8")
-}
 
 /// The result of an instant query at `time` (unix seconds), or now.
 fn query_at(server: &Server, promql: &str, time: Option<f64>) -> Vec<Value> {
@@ -174,35 +159,8 @@ fn generated_rules_and_dashboard_work_on_real_servers_and_forced_alerts_arrive()
     std::thread::sleep(Duration::from_secs(3));
 
     // Every panel of the dashboard has data.
-    let dashboard: Value =
-        serde_json::from_str(&emit(&["dashboard"])).expect("the dashboard is JSON");
-    let mut panels = 0;
-    let mut empty = Vec::new();
-    for panel in dashboard["panels"]
-        .as_array()
-        .expect("panels")
-        .iter()
-        .filter(|panel| panel["type"] != "row")
-    {
-        panels += 1;
-        let found: usize = panel["targets"]
-            .as_array()
-            .expect("targets")
-            .iter()
-            .map(|target| {
-                let expr = target["expr"]
-                    .as_str()
-                    .expect("an expr")
-                    .replace("$job", "demo-app")
-                    .replace("$instance", ".+")
-                    .replace("$__rate_interval", "1m");
-                finite_values(&query_at(&prometheus, &expr, None))
-            })
-            .sum();
-        if found == 0 {
-            empty.push(panel["title"].as_str().unwrap_or("?").to_owned());
-        }
-    }
+    let (empty, panels) =
+        common::empty_panels(|expr| finite_values(&query_at(&prometheus, expr, None)));
     assert!(empty.is_empty(), "panels without a finite value: {empty:?}");
 
     // Every rule evaluates without error.

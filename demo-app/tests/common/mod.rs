@@ -399,3 +399,55 @@ impl Receiver {
             .unwrap_or_default()
     }
 }
+
+/// `demo-app emit <args>`: the generated file, as the product makes it.
+pub fn emit(args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_demo-app"))
+        .arg("emit")
+        .args(args)
+        .output()
+        .expect("demo-app emit runs");
+    assert!(
+        output.status.success(),
+        "emit {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("UTF-8")
+}
+
+/// The titles of the generated dashboard's panels (rows aside) none of whose
+/// queries `finite` finds a finite value for, and how many panels there are.
+/// Each query gets the dashboard's variables filled in: job `demo-app`, every
+/// instance, a 1 minute rate interval.
+pub fn empty_panels(finite: impl Fn(&str) -> usize) -> (Vec<String>, usize) {
+    let dashboard: Value =
+        serde_json::from_str(&emit(&["dashboard"])).expect("the dashboard is JSON");
+    let mut panels = 0;
+    let mut empty = Vec::new();
+    for panel in dashboard["panels"]
+        .as_array()
+        .expect("panels")
+        .iter()
+        .filter(|panel| panel["type"] != "row")
+    {
+        panels += 1;
+        let found: usize = panel["targets"]
+            .as_array()
+            .expect("targets")
+            .iter()
+            .map(|target| {
+                let expr = target["expr"]
+                    .as_str()
+                    .expect("an expr")
+                    .replace("$job", "demo-app")
+                    .replace("$instance", ".+")
+                    .replace("$__rate_interval", "1m");
+                finite(&expr)
+            })
+            .sum();
+        if found == 0 {
+            empty.push(panel["title"].as_str().unwrap_or("?").to_owned());
+        }
+    }
+    (empty, panels)
+}
