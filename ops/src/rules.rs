@@ -188,6 +188,18 @@ fn operation_group(model: &Model<'_>, settings: &Settings) -> Group {
                 },
             ),
         });
+        // The 5xx count beside the ratio: two unlucky 5xx at a few requests a
+        // minute are already over any ratio, and a page must mean more.
+        records.push(Record {
+            name: "job:http_requests_server_errors:rate5m".to_owned(),
+            expr: promql::server_error_rate(
+                HTTP_REQUESTS_TOTAL,
+                Scope {
+                    by: &["job"],
+                    ..scope
+                },
+            ),
+        });
         // Per instance too, one series each: in a fleet, one instance
         // answering 5xx is a small share of the job's requests.
         records.push(Record {
@@ -439,14 +451,22 @@ fn alert_group(model: &Model<'_>, settings: &Settings) -> Group {
     if model.http {
         alerts.push(Alert {
             name: "HttpServerErrorsHigh".to_owned(),
-            expr: format!("job:http_requests_server_errors:ratio_rate5m > {}", settings.error_ratio),
+            expr: format!(
+                "job:http_requests_server_errors:ratio_rate5m > {}\nand\njob:http_requests_server_errors:rate5m * 300 >= {}",
+                settings.error_ratio, settings.min_failures
+            ),
             pending,
             severity: Severity::Page,
             summary: format!("More than {} of HTTP requests fail with a 5xx", percent(settings.error_ratio)),
             description: "{{ $value | humanizePercentage }} of the requests to {{ $labels.job }} were answered 5xx over 5 minutes.".to_owned(),
             panel: Some("http:errors".to_owned()),
             runbook: Runbook {
-                meaning: "The service answers a share of its requests with a server error.".to_owned(),
+                meaning: format!(
+                    "The service answers more than {} of its requests with a server error, {} or more of them in 5 minutes, for {}.",
+                    percent(settings.error_ratio),
+                    settings.min_failures,
+                    duration(pending)
+                ),
                 impact: "Users see failed requests.".to_owned(),
                 diagnosis: vec![
                     format!("Which route and status: `sum by (route, status) (rate({HTTP_REQUESTS_TOTAL}{{status=~\"5..\"}}[5m]))`."),
