@@ -151,3 +151,74 @@ fn promtool_test_rules_fires_every_alert_kind_and_only_when_it_should() {
         );
     }
 }
+
+/// A job named with every character a PromQL string, a YAML file or a
+/// comment must escape.
+const HOSTILE_JOB: &str = "we\"ird\\job\nline\u{2028}{{ $x }} é";
+
+#[test]
+fn a_job_named_with_quotes_and_line_breaks_gives_files_the_tools_accept_and_a_service_down_that_fires(
+) {
+    let dir = TempDir::new("hostile-job");
+    let output = Command::new(env!("CARGO_BIN_EXE_demo-app"))
+        .args(["emit", "all", "--job", HOSTILE_JOB, "--dir"])
+        .arg(dir.path())
+        .output()
+        .expect("demo-app emit runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for args in [
+        &["check", "rules", "rules.yml"][..],
+        &["check", "config", "prometheus.yml"],
+        &["check", "config", "scrape.yml"],
+        &["check", "config", "--agent", "agent.yml"],
+    ] {
+        if let Some((ok, said)) = tool("promtool", args, dir.path()) {
+            assert!(ok, "promtool {args:?}:\n{said}");
+        }
+    }
+    if let Some((ok, said)) = tool("amtool", &["check-config", "alertmanager.yml"], dir.path()) {
+        assert!(ok, "amtool check-config:\n{said}");
+    }
+    if let Some((ok, said)) = tool(
+        "vmalert",
+        &["-rule=rules.yml", "-dryRun", "-loggerLevel=ERROR"],
+        dir.path(),
+    ) {
+        assert!(ok, "vmalert -dryRun:\n{said}");
+    }
+    // The job's `up` at 0 fires `ServiceDown` with the job as it is named:
+    // the rule's selector escaped it, nothing else matched. A JSON string is
+    // a YAML double-quoted scalar.
+    let selector_value = HOSTILE_JOB
+        .replace('\\', r"\\")
+        .replace('"', "\\\"")
+        .replace('\n', r"\n")
+        .replace('\u{2028}', r"\u2028");
+    let json = |text: &str| serde_json::to_string(text).expect("a string");
+    let test = format!(
+        "rule_files: [rules.yml]\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n      - series: {}\n        values: '0x10'\n      - series: {}\n        values: '0x10'\n    alert_rule_test:\n      - eval_time: 5m\n        alertname: ServiceDown\n        exp_alerts:\n          - exp_labels: {{severity: page, job: {}, instance: \"a:8080\"}}\n            exp_annotations:\n              summary: {}\n              description: \"Prometheus could not scrape a:8080: the process is gone, hung, or unreachable.\"\n              runbook_url: \"runbooks.md#servicedown\"\n              dashboard_url: \"http://127.0.0.1:3000/d/metricate-we-ird-job-line-----x-----?viewPanel=2\"\n",
+        json(&format!(
+            "up{{job=\"{selector_value}\", instance=\"a:8080\"}}"
+        )),
+        json("up{job=\"other\", instance=\"b:8080\"}"),
+        json(HOSTILE_JOB),
+        json(&format!("a:8080 of {HOSTILE_JOB} is down")),
+    );
+    std::fs::write(dir.path().join("hostile_test.yml"), test).expect("test written");
+    if let Some((ok, said)) = tool(
+        "promtool",
+        &["test", "rules", "hostile_test.yml"],
+        dir.path(),
+    ) {
+        assert!(ok, "promtool test rules:\n{said}");
+    }
+    let dashboard: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("dashboard.json")).expect("the dashboard"),
+    )
+    .expect("JSON");
+    assert_eq!(dashboard["title"], format!("{HOSTILE_JOB} (metricate)"));
+}

@@ -1,13 +1,15 @@
-//! Property tests of what hostile input reaches first: the CV parsers and
-//! the webhook verification and payload handling. Whatever the bytes, an
-//! answer (a parse or an error), never a panic, and in bounded time.
+//! Property tests of what hostile input reaches first: the CV parsers, the
+//! webhook verification and payload handling, and the flags of `emit`.
+//! Whatever the bytes, an answer (a parse or an error), never a panic, and in
+//! bounded time.
 
+use demo_app::cli::EmitArgs;
 use demo_app::cv::{fixtures, parse, CvError, CvFormat, MAX_CV_BYTES};
 use demo_app::webhooks::{sign, verify, Payload, MAX_AGE_SECONDS};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Cases per property: `PROPTEST_CASES` overrides it.
 const CASES: u32 = 256;
@@ -157,6 +159,80 @@ proptest! {
     ) {
         let verified = verify(b"secret", timestamp.as_deref(), signature.as_deref(), &body, 1_800_000_000);
         prop_assert!(verified.is_err() || signature.as_deref().is_some_and(|signature| signature.starts_with("sha256=")));
+    }
+}
+
+/// What `emit` writes, file by file.
+const ARTIFACTS: [&str; 9] = [
+    "rules",
+    "dashboard",
+    "reference",
+    "runbooks",
+    "prometheus-config",
+    "alertmanager-config",
+    "scrape-config",
+    "agent-config",
+    "targets",
+];
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Any job, URLs, targets and durations an operator passes: every file is
+    /// written, never a panic; the JSON ones parse and carry the job and the
+    /// targets as given; no YAML file's header comment is broken by the job.
+    #[test]
+    fn emit_writes_every_file_for_any_flags(
+        job in "(?s).{0,24}",
+        targets in vec("(?s).{0,24}", 0..3),
+        webhook_url in "(?s).{0,24}",
+        runbook_url in "(?s).{0,24}",
+        seconds in vec(0u64..1_000_000, 3),
+        millis in 0u64..1000,
+    ) {
+        // `emit` runs in the binary's runtime, whose readings it declares.
+        let runtime = tokio::runtime::Builder::new_current_thread().build().map_err(|error| TestCaseError::fail(error.to_string()))?;
+        let _entered = runtime.enter();
+        for what in ARTIFACTS {
+            let args = EmitArgs {
+                what: what.to_owned(),
+                dir: None,
+                job: job.clone(),
+                targets: targets.clone(),
+                alertmanagers: vec!["127.0.0.1:9093".to_owned()],
+                remote_write: Vec::new(),
+                webhook_url: webhook_url.clone(),
+                runbook_url: runbook_url.clone(),
+                scrape_interval: Duration::from_secs(seconds[0]) + Duration::from_millis(millis),
+                alert_for: Duration::from_secs(seconds[1]),
+                group_wait: Duration::from_secs(seconds[2]),
+            };
+            let text = demo_app::emit::run(&args).map_err(|error| TestCaseError::fail(format!("{what}: {error}")))?;
+            match what {
+                "dashboard" => {
+                    let dashboard: serde_json::Value = serde_json::from_str(&text)
+                        .map_err(|error| TestCaseError::fail(format!("dashboard: {error}")))?;
+                    prop_assert_eq!(&dashboard["title"], &serde_json::json!(format!("{job} (metricate)")));
+                }
+                "targets" => {
+                    let groups: serde_json::Value = serde_json::from_str(&text)
+                        .map_err(|error| TestCaseError::fail(format!("targets: {error}")))?;
+                    prop_assert_eq!(&groups[0]["targets"], &serde_json::json!(targets));
+                }
+                "reference" | "runbooks" => {
+                    // The title is one line, the job in it included.
+                    prop_assert!(text.starts_with("# "));
+                    prop_assert_eq!(text.lines().nth(1), Some(""));
+                }
+                _ => {
+                    let mut lines = text.lines();
+                    for _ in 0..2 {
+                        prop_assert!(lines.next().is_some_and(|line| line.starts_with("# ")), "{}", text);
+                    }
+                    prop_assert!(lines.next().is_some_and(|line| !line.starts_with(' ')), "{}", text);
+                }
+            }
+        }
     }
 }
 

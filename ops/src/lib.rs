@@ -320,6 +320,21 @@ fn camel(snake: &str) -> String {
         .collect()
 }
 
+/// `text` on one line, for a comment or a heading: each control character
+/// (and Unicode line separator) written as its escape, so a job named with a
+/// line break cannot end the comment it is quoted in.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// A Prometheus duration: `90s`, `5m`, `24h`, `0s`.
 fn duration(duration: Duration) -> String {
     let seconds = duration.as_secs();

@@ -65,9 +65,26 @@ pub(crate) fn regex_literal(value: &str) -> String {
     literal
 }
 
-/// A label value inside a PromQL string.
+/// A label value inside a double-quoted PromQL string: a quote, a backslash
+/// and every control character escaped (a raw line break ends the string).
 pub(crate) fn escape(value: &str) -> String {
-    value.replace('\\', r"\\").replace('"', "\\\"")
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str(r"\\"),
+            '\n' => out.push_str(r"\n"),
+            '\r' => out.push_str(r"\r"),
+            '\t' => out.push_str(r"\t"),
+            // Line breaks to YAML 1.1 readers too: the rules hold expressions
+            // in block scalars.
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
+                out.push_str(&format!("\\u{:04x}", u32::from(c)))
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 impl Operation<'_> {
@@ -186,5 +203,9 @@ mod tests {
         assert_eq!(le_matcher(0.25), r#"le="0.25""#);
         assert_eq!(le_matcher(2.0), r#"le=~"2(\\.0)?""#);
         assert_eq!(escape(r#"a"b\c"#), r#"a\"b\\c"#);
+        assert_eq!(
+            escape("a\nb\tc\u{7}\u{85}\u{2028}é"),
+            r"a\nb\tc\u0007\u0085\u2028é"
+        );
     }
 }
