@@ -53,7 +53,7 @@ pub fn with_metrics(router: Router, database: &Database) -> Router {
     use crate::db::jobs::JobStatus;
     use metricate::http::MetricsEndpoint;
     declare_build_info();
-    register_runtime_metrics();
+    register_runtime_metrics(&tokio::runtime::Handle::current());
     metricate::exemplars::set_trace_id_source(crate::trace::current);
     let pool = database.clone();
     let _ = metricate::computed_gauge!(
@@ -100,11 +100,11 @@ pub fn declare_build_info() {
     let _ = metricate::register_build_info!();
 }
 
-/// Registers the readings of the tokio runtime this runs on (workers, alive
+/// Registers the readings of the tokio runtime `runtime` (workers, alive
 /// tasks, global queue depth, busy time): here, for the service and for `emit`.
-/// Called from async code; a second registration is refused, and ignored.
-pub fn register_runtime_metrics() {
-    let _ = metricate::tokio_runtime::register(&tokio::runtime::Handle::current());
+/// A second registration is refused, and ignored.
+pub fn register_runtime_metrics(runtime: &tokio::runtime::Handle) {
+    let _ = metricate::tokio_runtime::register(runtime);
 }
 
 /// The feed to scan: `--feed-url`, or one started on loopback.

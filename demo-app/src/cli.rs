@@ -24,6 +24,16 @@ pub struct Cli {
     pub serve: ServeArgs,
 }
 
+impl Command {
+    /// The worker threads its runtime runs, when the command names them.
+    pub fn workers(&self) -> Option<usize> {
+        match self {
+            Command::Serve(args) => args.workers,
+            _ => None,
+        }
+    }
+}
+
 impl Cli {
     /// The command to run: `serve` with the top-level options when none is named.
     pub fn into_command(self) -> Command {
@@ -107,6 +117,10 @@ pub struct ServeArgs {
     /// Database connections in the pool.
     #[arg(long, env = "DEMO_CONNECTIONS", default_value_t = 8)]
     pub connections: u32,
+    /// The async runtime's worker threads (1 to 1 024); one per core when
+    /// absent. Each has its own `tokio_worker_*` series.
+    #[arg(long, env = "DEMO_WORKERS", value_parser = parse_workers)]
+    pub workers: Option<usize>,
 }
 
 /// `demo-app scan`.
@@ -242,6 +256,20 @@ pub struct EmitArgs {
     /// How long Alertmanager waits before a new group's first notification.
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub group_wait: Duration,
+    /// The runtime worker threads each instance runs (`serve --workers`, or
+    /// its cores): the reference counts a `tokio_worker_*` series for each,
+    /// so the files are the same on every machine that generates them.
+    #[arg(long, default_value = "2", value_parser = parse_workers)]
+    pub workers: usize,
+}
+
+/// A runtime's worker threads: 1 to 1 024 (tokio refuses 0, and more
+/// threads than that is a typo, not a machine).
+pub fn parse_workers(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(workers @ 1..=1024) => Ok(workers),
+        _ => Err(format!("`{text}` is not a worker count from 1 to 1024")),
+    }
 }
 
 /// `250ms`, `60s`, `5m`, `1h`: a number and a unit.

@@ -17,6 +17,9 @@ pub enum EmitError {
     /// The files could not be written.
     #[error("could not write: {0}")]
     Write(#[from] std::io::Error),
+    /// The runtime whose workers the reference counts did not start.
+    #[error("the runtime of --workers could not start: {0}")]
+    Runtime(std::io::Error),
 }
 
 /// The settings the flags give.
@@ -37,13 +40,30 @@ pub fn settings(args: &EmitArgs) -> Settings {
 /// is in the catalogue from the linker (the annotations', the value macros',
 /// the computed gauges', the process metrics'); only what the service names
 /// as it starts is declared here, with nothing opened or started: its
-/// `build_info`, its tokio runtime's readings, its HTTP layer's routes and its
-/// computed gauges, on a
-/// database handle never opened; then every known series is created at 0, as
-/// the service's start does.
+/// `build_info`, the readings of a tokio runtime of `--workers` workers (not
+/// of the runtime this runs on, so the files are the same on every machine),
+/// its HTTP layer's routes and its computed gauges, on a database handle never
+/// opened; then every known series is created at 0, as the service's start
+/// does.
 pub fn run(args: &EmitArgs) -> Result<String, EmitError> {
+    let counted = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.workers.max(1))
+        .enable_all()
+        .build()
+        .map_err(EmitError::Runtime)?;
+    let generated = {
+        let _entered = counted.enter();
+        generate(args, counted.handle())
+    };
+    // Without waiting: this may run inside another runtime.
+    counted.shutdown_background();
+    generated
+}
+
+/// [`run`], in the context of `counted`, the runtime the reference counts.
+fn generate(args: &EmitArgs, counted: &tokio::runtime::Handle) -> Result<String, EmitError> {
     crate::app::declare_build_info();
-    crate::app::register_runtime_metrics();
+    crate::app::register_runtime_metrics(counted);
     // The API's routes, learnt as its router is built; then the service's
     // metrics as its start builds them (HTTP layer, computed gauges, then
     // `metricate::init()`, every known series at 0), on a database never

@@ -2,6 +2,9 @@
 //! code, accepted by promtool and amtool, and every kind of alert proven by
 //! `promtool test rules` on series that fire it and series that do not.
 
+mod common;
+
+use common::series_per_instance;
 use metricate_tests::servers::TempDir;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -221,4 +224,37 @@ fn a_job_named_with_quotes_and_line_breaks_gives_files_the_tools_accept_and_a_se
     )
     .expect("JSON");
     assert_eq!(dashboard["title"], format!("{HOSTILE_JOB} (metricate)"));
+}
+
+#[test]
+fn the_reference_counts_the_workers_it_is_told_not_the_cores_of_the_machine_that_emits_it() {
+    let emit = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_demo-app"))
+            .arg("emit")
+            .args(args)
+            .output()
+            .expect("demo-app emit runs");
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (ok, two, _) = emit(&["reference"]);
+    assert!(ok);
+    assert!(two.contains("| `worker` | `0`, `1` |\n"), "{two}");
+    let (ok, four, _) = emit(&["reference", "--workers", "4"]);
+    assert!(ok);
+    assert!(
+        four.contains("| `worker` | `0`, `1`, `2`, `3` |\n"),
+        "{four}"
+    );
+    // Two more workers: two more series of each of the two per-worker families.
+    assert_eq!(series_per_instance(&four), series_per_instance(&two) + 4);
+    let (ok, _, said) = emit(&["reference", "--workers", "0"]);
+    assert!(!ok);
+    assert!(
+        said.contains("`0` is not a worker count from 1 to 1024"),
+        "{said}"
+    );
 }

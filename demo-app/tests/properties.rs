@@ -190,9 +190,6 @@ proptest! {
         seconds in vec(0u64..1_000_000, 3),
         millis in 0u64..1000,
     ) {
-        // `emit` runs in the binary's runtime, whose readings it declares.
-        let runtime = tokio::runtime::Builder::new_current_thread().build().map_err(|error| TestCaseError::fail(error.to_string()))?;
-        let _entered = runtime.enter();
         for what in ARTIFACTS {
             let args = EmitArgs {
                 what: what.to_owned(),
@@ -206,6 +203,7 @@ proptest! {
                 scrape_interval: Duration::from_secs(seconds[0]) + Duration::from_millis(millis),
                 alert_for: Duration::from_secs(seconds[1]),
                 group_wait: Duration::from_secs(seconds[2]),
+                workers: 2,
             };
             let text = demo_app::emit::run(&args).map_err(|error| TestCaseError::fail(format!("{what}: {error}")))?;
             match what {

@@ -40,6 +40,10 @@ impl Demo {
         if !extra.contains(&"--scan-every") {
             args.extend(["--scan-every", "1h"]);
         }
+        // As many workers as `emit` counts, whatever the machine's cores.
+        if !extra.contains(&"--workers") {
+            args.extend(["--workers", "2"]);
+        }
         args.extend([
             "--admin-token",
             ADMIN_TOKEN,
@@ -398,6 +402,15 @@ impl Receiver {
             .map(|received| received.iter().map(|(_, body)| body.clone()).collect())
             .unwrap_or_default()
     }
+}
+
+/// The series one instance exposes from start, `S = `, as the generated
+/// reference states it.
+pub fn series_per_instance(reference: &str) -> usize {
+    reference
+        .split_once("One instance exposes S = ")
+        .and_then(|(_, rest)| rest.split(' ').next()?.parse().ok())
+        .expect("the reference states S")
 }
 
 /// `demo-app emit <args>`: the generated file, as the product makes it.
