@@ -108,6 +108,8 @@ pub(crate) struct Args {
     pub(crate) only: Option<MethodList>,
     /// `skip(a, b)` on an `impl` block: the methods it leaves bare.
     pub(crate) skip: Option<MethodList>,
+    /// Every key as written, for an error about a key itself.
+    pub(crate) keys: Vec<Ident>,
 }
 
 /// `only(a, b)` or `skip(a, b)`: the key, and the method names.
@@ -149,6 +151,11 @@ impl Args {
         .into_iter()
         .filter_map(|(kind, name)| Some((kind, name?)))
     }
+
+    /// The key `name` as written, when it was.
+    pub(crate) fn key(&self, name: &str) -> Option<&Ident> {
+        self.keys.iter().find(|key| *key == name)
+    }
 }
 
 /// Parses the attribute's arguments, collecting every error instead of stopping at
@@ -185,6 +192,7 @@ pub(crate) fn split_top_level_commas(tokens: TokenStream) -> Vec<TokenStream> {
 
 fn parse_item(input: ParseStream<'_>, args: &mut Args) -> syn::Result<()> {
     let key = Ident::parse_any(input)?;
+    args.keys.push(key.clone());
     match key.to_string().as_str() {
         "histogram" => set_once(&mut args.histogram, &key, metric_name(input, &key)?),
         "errors" => set_once(&mut args.errors, &key, metric_name(input, &key)?),
@@ -313,7 +321,7 @@ fn set_once<T>(slot: &mut Option<T>, key: &Ident, value: T) -> syn::Result<()> {
     Ok(())
 }
 
-fn duplicate_key(key: &Ident) -> syn::Error {
+pub(crate) fn duplicate_key(key: &Ident) -> syn::Error {
     syn::Error::new(
         key.span(),
         format!("duplicate key `{key}`\nhelp: give each key once"),

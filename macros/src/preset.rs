@@ -288,13 +288,18 @@ fn preset_const_labels(input: ParseStream<'_>) -> syn::Result<Vec<PresetConstLab
 /// `preset = PATH` at a site: the site's other keys and its item, handed to
 /// the preset's macro.
 pub(crate) fn call(path: &syn::Path, args: TokenStream, item: TokenStream) -> TokenStream {
-    let site: Vec<TokenStream> = parse::split_top_level_commas(args)
-        .into_iter()
-        .filter(|item| {
-            !matches!(item.clone().into_iter().next(),
-                Some(TokenTree::Ident(ident)) if ident == "preset")
-        })
-        .collect();
+    let mut presets = Vec::new();
+    let mut site = Vec::new();
+    for keys in parse::split_top_level_commas(args) {
+        match keys.clone().into_iter().next() {
+            Some(TokenTree::Ident(ident)) if ident == "preset" => presets.push(ident),
+            _ => site.push(keys),
+        }
+    }
+    if let Some(second) = presets.get(1) {
+        let error = parse::duplicate_key(second).to_compile_error();
+        return quote! { #error #item };
+    }
     let site = site.iter().enumerate().map(|(index, keys)| {
         let comma = (index > 0).then(|| quote!(,));
         quote!(#comma #keys)
@@ -366,19 +371,9 @@ fn refuse_shape_keys(site: &Args, preset: &Args, name: &str, errors: &mut Vec<sy
         .chain(site.buckets.as_ref().map(|buckets| buckets.key.clone()))
         .chain(site.native.as_ref().map(|native| native.key.clone()))
         .chain(
-            site.outcome
-                .as_ref()
-                .map(|lit| Ident::new("outcome", lit.span())),
-        )
-        .chain(
-            site.max_series
-                .as_ref()
-                .map(|(lit, _)| Ident::new("max_series", lit.span())),
-        )
-        .chain(
-            site.fn_label
-                .as_ref()
-                .map(|lit| Ident::new("fn_label", lit.span())),
+            ["outcome", "max_series", "fn_label"]
+                .into_iter()
+                .filter_map(|key| site.key(key).cloned()),
         );
     for key in shape_keys {
         errors.push(
