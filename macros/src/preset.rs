@@ -10,9 +10,10 @@
 //! 2. `#[instrument_metric(preset = crate::HANDLER, ..)] fn f() {}` becomes
 //!    `crate::HANDLER! { @site [..] [crate::HANDLER] fn f() {} }`: a misspelt
 //!    path is rustc's own "cannot find macro" error, on the user's path;
-//! 3. `HANDLER!` hands its keys back: `#[instrument_metric(@preset [keys]
-//!    [path] ..)] fn f() {}`, and [`merge`] joins them with the site's, each
-//!    error on the site's token that breaks the preset's shape.
+//! 3. `HANDLER!` hands its keys back, with its doc comment's summary (the
+//!    families' help when the preset sets none): `#[instrument_metric(@preset
+//!    [keys] [help] [path] ..)] fn f() {}`, and [`merge`] joins them with the
+//!    site's, each error on the site's token that breaks the preset's shape.
 
 use crate::check;
 use crate::diagnostics::{backticked, Violation};
@@ -144,12 +145,15 @@ fn define(definition: &Definition) -> TokenStream {
         return errors.iter().map(syn::Error::to_compile_error).collect();
     }
     let hidden = format_ident!("__metricate_preset_{}", name);
+    // The families are the preset's, so their help is too: without `help`,
+    // the preset's doc comment, not the doc of whichever site comes first.
+    let doc_help = check::doc_summary(attrs);
     quote! {
         #(#attrs)*
         #[doc(hidden)]
         macro_rules! #hidden {
             (@site [$($site:tt)*] [$($path:tt)*] $($item:tt)*) => {
-                #[::metricate::instrument_metric(@preset [#keys] [$($path)*] $($site)*)]
+                #[::metricate::instrument_metric(@preset [#keys] [#doc_help] [$($path)*] $($site)*)]
                 $($item)*
             };
         }
@@ -309,12 +313,13 @@ pub(crate) fn call(path: &syn::Path, args: TokenStream, item: TokenStream) -> To
     }
 }
 
-/// Whether the arguments are a preset's keys handed back: `@preset [..] [..] ..`.
+/// Whether the arguments are a preset's keys handed back: `@preset [keys]
+/// [doc help] [path] site keys`.
 pub(crate) fn is_applied(args: &TokenStream) -> bool {
     matches!(args.clone().into_iter().next(), Some(TokenTree::Punct(punct)) if punct.as_char() == '@')
 }
 
-/// `@preset [keys] [path] site keys`: the annotation's arguments, the
+/// `@preset [keys] [help] [path] site keys`: the annotation's arguments, the
 /// preset's keys joined with the site's, and every way the site breaks the
 /// preset's shape.
 pub(crate) fn merge(args: TokenStream) -> (Args, Vec<syn::Error>) {
@@ -324,6 +329,7 @@ pub(crate) fn merge(args: TokenStream) -> (Args, Vec<syn::Error>) {
         _ => TokenStream::new(),
     };
     let keys = bracketed();
+    let doc_help = syn::parse2::<LitStr>(bracketed()).ok();
     let path = bracketed();
     let site_tokens: TokenStream = tokens.collect();
     let name = path
@@ -347,6 +353,9 @@ pub(crate) fn merge(args: TokenStream) -> (Args, Vec<syn::Error>) {
         if site_value.is_some() && slot.is_none() {
             *slot = site_value;
         }
+    }
+    if args.help.is_none() {
+        args.help = doc_help;
     }
     if args.objective.is_none() {
         args.objective = site.objective.clone();

@@ -269,8 +269,10 @@ pub use metricate_macros::instrument_metric;
 /// [`instrument_metric`], except that `labels(..)` and `const_labels(..)` may
 /// list names without values (`const_labels(operation, table = "jobs")`):
 /// each site gives those. A site may add `help`, `error_type` and `objective`
-/// when the preset does not set them. A preset is a macro underneath, reached
-/// by path within its crate: at most `pub(crate)`.
+/// when the preset does not set them. The families are the preset's, so their
+/// help is the preset's `help`, else the first paragraph of the preset's doc
+/// comment (not the doc of whichever site is first). A preset is a macro
+/// underneath, reached by path within its crate: at most `pub(crate)`.
 ///
 /// ```
 /// mod metrics {
@@ -301,6 +303,7 @@ pub use metricate_macros::instrument_metric;
 /// let text = metricate::render();
 /// assert!(text.contains(r#"doc_queries_total{operation="select",status="ok",table="jobs"} 1"#));
 /// assert!(text.contains(r#"doc_handler_calls_total{handler="get_job"} 1"#));
+/// assert!(text.contains("# HELP doc_handler_calls_total An HTTP handler, named by its fn. Calls that ended."));
 /// ```
 pub use metricate_macros::preset;
 

@@ -172,10 +172,6 @@ fn fn_label_values_each_series_with_its_fns_name() {
         ),
         Some(1.0)
     );
-    // The doc comment, the first site's, is the HELP text.
-    assert!(
-        metricate::render().contains("# HELP ps_handler_calls_total The jobs a filter selects.")
-    );
 }
 
 #[test]
@@ -378,4 +374,19 @@ fn a_trait_impl_block_with_a_preset_names_each_method() {
         ),
         Some(1.0)
     );
+}
+
+#[test]
+fn a_presets_families_take_their_help_from_the_preset_not_from_a_site() {
+    let text = metricate::render();
+    assert!(
+        text.contains("# HELP ps_handler_calls_total A handler: calls and errors, by the handler's fn name. Calls that ended.\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("# HELP ps_query_duration_seconds A query: timed, counted by status, and labelled by the site.\n"),
+        "{text}"
+    );
+    // `search_jobs`, the first site with a doc comment, names no family.
+    assert!(!text.contains("The jobs a filter selects."), "{text}");
 }
