@@ -311,6 +311,15 @@ pub enum Problem {
         /// The cap of series per family.
         max_series: usize,
     },
+    /// The `metrics` facade met a new metric name past its cap of families
+    /// ([`Facade::max_families`](crate::facade::Facade::max_families)): that
+    /// name, and every later new one, is not recorded. Reported once.
+    FacadeFamilyOverflow {
+        /// The first name not recorded, as given.
+        name: String,
+        /// The cap of families.
+        max_families: usize,
+    },
 }
 
 /// A name given through the `metrics` facade that breaks the naming rules.
@@ -403,6 +412,10 @@ impl fmt::Display for Problem {
                     None => write!(f, "not exported"),
                 }
             }
+            Problem::FacadeFamilyOverflow { name, max_families } => write!(
+                f,
+                "the `metrics` facade reached its cap of {max_families} families at `{name}`: it and every later new name are not recorded; a name made from data belongs in a label, or raise the cap with `metricate::facade::Facade::max_families`"
+            ),
             Problem::FacadeOverflow { name, max_series } => write!(
                 f,
                 "`{name}`, recorded through the `metrics` facade, reached its cap of {max_series} series: new label combinations are recorded into its `overflow` series; drop the unbounded label, or raise the cap with `metricate::facade::Facade::max_series`"

@@ -1,7 +1,8 @@
 //! The `metrics` facade, bridged (feature `metrics`): a dependency that knows
 //! only the `metrics` crate is exported beside metricate's own families, in
 //! every format, with exact values; names that break the rules are fixed and
-//! reported; an exploding label is capped at the family's series cap.
+//! reported; an exploding label is capped at the family's series cap, and
+//! names made from data at the cap of families.
 
 // Test helpers called by the tests: a failure should fail the test loudly.
 #![allow(clippy::unwrap_used)]
@@ -290,6 +291,46 @@ fn an_exploding_label_is_capped_into_one_overflow_series_reported_once() {
         [Problem::FacadeOverflow {
             name: "facade_explode_requests_total",
             max_series: MAX_SERIES
+        }]
+    );
+}
+
+#[test]
+fn names_made_from_data_stop_at_the_family_cap_reported_once() {
+    // A recorder of its own, with a cap of 2 families: names past it are
+    // not recorded; the families made before it go on recording.
+    let recorder = metricate::facade::Facade::new().max_families(2).build();
+    metrics::with_local_recorder(&recorder, || {
+        for user in 0..5 {
+            metrics::counter!(format!("facade_cap_user{user}_logins_total")).increment(1);
+        }
+        metrics::counter!("facade_cap_user0_logins_total").increment(1);
+        metrics::counter!("facade_cap_user4_logins_total").increment(1);
+    });
+    let text = text();
+    assert_eq!(
+        sample_in(&text, "facade_cap_user0_logins_total", &[]),
+        Some(2.0)
+    );
+    assert_eq!(
+        sample_in(&text, "facade_cap_user1_logins_total", &[]),
+        Some(1.0)
+    );
+    for user in 2..5 {
+        assert!(
+            !text.contains(&format!("facade_cap_user{user}_logins_total")),
+            "{text}"
+        );
+    }
+    let overflows: Vec<Problem> = metricate::problems()
+        .into_iter()
+        .filter(|problem| matches!(problem, Problem::FacadeFamilyOverflow { .. }))
+        .collect();
+    assert_eq!(
+        overflows,
+        [Problem::FacadeFamilyOverflow {
+            name: "facade_cap_user2_logins_total".to_owned(),
+            max_families: 2
         }]
     );
 }

@@ -10,7 +10,13 @@
 //! as a [`Problem::FacadeName`]; each family holds at most
 //! [`Facade::max_series`] series (default 1000), the rest going to one series
 //! whose label values are all `overflow`, reported once as
-//! [`Problem::FacadeOverflow`]. Such families are in
+//! [`Problem::FacadeOverflow`]; and the facade makes at most
+//! [`Facade::max_families`] families (default 1000): names made from data
+//! past that are not recorded, reported once as
+//! [`Problem::FacadeFamilyOverflow`]. Memory stays bounded either way; a call
+//! to an overflowing key or a dropped name takes the slow path (a mutex) each
+//! time, since keeping a handle per such key would grow without bound. Such
+//! families are in
 //! [`catalog()`](crate::catalog()) from their first use, marked
 //! [`known_at_run_time`](crate::FamilyInfo::known_at_run_time).
 //!
@@ -58,6 +64,9 @@ pub const DEFAULT_VALUE_BUCKETS: &[f64] = &[
 /// The default cap of series per facade family.
 pub const DEFAULT_MAX_SERIES: usize = 1000;
 
+/// The default cap of families the facade makes.
+pub const DEFAULT_MAX_FAMILIES: usize = 1000;
+
 /// The label value of a family's overflow series.
 pub const OVERFLOW: &str = "overflow";
 
@@ -92,6 +101,7 @@ pub fn install() -> Result<(), InstallError> {
 #[derive(Clone, Debug)]
 pub struct Facade {
     max_series: usize,
+    max_families: usize,
     buckets: HashMap<String, &'static [f64]>,
 }
 
@@ -102,10 +112,12 @@ impl Default for Facade {
 }
 
 impl Facade {
-    /// The defaults: 1000 series per family, the default buckets.
+    /// The defaults: 1000 series per family, 1000 families, the default
+    /// buckets.
     pub fn new() -> Facade {
         Facade {
             max_series: DEFAULT_MAX_SERIES,
+            max_families: DEFAULT_MAX_FAMILIES,
             buckets: HashMap::new(),
         }
     }
@@ -114,6 +126,25 @@ impl Facade {
     /// go to the family's `overflow` series.
     pub fn max_series(mut self, max_series: usize) -> Facade {
         self.max_series = max_series.max(1);
+        self
+    }
+
+    /// The cap of families the facade makes (at least 1): a name first met
+    /// past it is not recorded (a metric name made from data, such as
+    /// `format!("requests_{user}_total")`, would otherwise grow without bound).
+    ///
+    /// ```
+    /// let recorder = metricate::facade::Facade::new().max_families(1).build();
+    /// metrics::with_local_recorder(&recorder, || {
+    ///     metrics::counter!("doc_first_family_total").increment(1);
+    ///     metrics::counter!("doc_second_family_total").increment(1);
+    /// });
+    /// let text = metricate::render();
+    /// assert!(text.contains("doc_first_family_total 1\n"));
+    /// assert!(!text.contains("doc_second_family_total"));
+    /// ```
+    pub fn max_families(mut self, max_families: usize) -> Facade {
+        self.max_families = max_families.max(1);
         self
     }
 
@@ -242,6 +273,8 @@ struct Recorder {
 #[derive(Default)]
 struct State {
     families: HashMap<(MetricKind, String), FacadeFamily>,
+    /// Whether a name past [`Facade::max_families`] was met (reported once).
+    families_overflowed: bool,
     /// What `describe_*` said, by name as given: the unit and the HELP text.
     descriptions: HashMap<String, (Option<Unit>, String)>,
 }
@@ -440,6 +473,18 @@ impl Recorder {
         let mut state = self.state();
         let state = &mut *state;
         let name = key.name();
+        if state.families.len() >= self.config.max_families
+            && !state.families.contains_key(&(kind, name.to_owned()))
+        {
+            if !state.families_overflowed {
+                state.families_overflowed = true;
+                problems::report(Problem::FacadeFamilyOverflow {
+                    name: name.to_owned(),
+                    max_families: self.config.max_families,
+                });
+            }
+            return (Handle::noop(kind), false);
+        }
         let family = state
             .families
             .entry((kind, name.to_owned()))
