@@ -112,3 +112,51 @@ fn a_refused_push_is_the_gateways_status_and_reason() {
         ),
     }
 }
+
+#[test]
+fn a_job_is_pushed_once_it_ends_with_a_value_an_error_or_a_panic() {
+    let Some(gateway) = servers::pushgateway() else {
+        return;
+    };
+    let url = format!("http://{}", gateway.address);
+    let pushed = |run: &str| {
+        sample_in(
+            &exposed(&gateway),
+            "push_after_runs_total",
+            &[("job", "push_after"), ("instance", ""), ("run", run)],
+        )
+    };
+    let runs = metricate::counter!("push_after_runs_total", help = "Runs of the job.");
+
+    // A value, then an `Err`: each returned as the job returned it, pushed.
+    let (value, push) = Pushgateway::new(&url, "push_after")
+        .grouping("run", "ok")
+        .push_after(|| {
+            runs.inc();
+            42
+        });
+    assert_eq!(value, 42);
+    push.unwrap();
+    assert_eq!(pushed("ok"), Some(1.0));
+    let (failed, push) = Pushgateway::new(&url, "push_after")
+        .grouping("run", "error")
+        .push_after(|| -> Result<(), &str> {
+            runs.inc();
+            Err("the feed is down")
+        });
+    assert_eq!(failed, Err("the feed is down"));
+    push.unwrap();
+    assert_eq!(pushed("error"), Some(2.0));
+
+    // A panic: pushed while it unwinds, then resumed.
+    let panicked = std::panic::catch_unwind(|| {
+        Pushgateway::new(&url, "push_after")
+            .grouping("run", "panic")
+            .push_after(|| {
+                runs.inc();
+                panic!("the job panicked")
+            })
+    });
+    assert!(panicked.is_err());
+    assert_eq!(pushed("panic"), Some(3.0));
+}
