@@ -187,6 +187,10 @@ fn declarations(site: &SiteInfo) -> [Declaration; 5] {
 /// Declares the HTTP families (joined once), `site` being where the first
 /// layer was made.
 pub(crate) fn declare_families(site: SiteInfo) {
+    // Compiled out (`off`): no HTTP family, as no annotation has one.
+    if cfg!(feature = "off") {
+        return;
+    }
     let families = FAMILIES.get_or_init(|| {
         let [requests, duration, in_progress, request_size, response_size] =
             declarations(&site).map(|declaration| store::declare(&declaration));
@@ -492,6 +496,9 @@ pub(crate) fn row(template: Option<&str>, method: &Method) -> &'static Row {
 /// Declares `"METHOD /template"` routes (or bare templates, for `GET`): their
 /// rows, and so their series, exist at 0 from now on.
 pub(crate) fn declare_routes<'a>(routes: impl IntoIterator<Item = &'a str>) {
+    if cfg!(feature = "off") {
+        return;
+    }
     for route in routes {
         let (method, template) = match route.trim().split_once(' ') {
             Some((method, template)) => (
