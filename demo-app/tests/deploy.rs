@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::series_per_instance;
+use common::{emit, series_per_instance};
 use metricate_tests::servers::TempDir;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -28,16 +28,7 @@ fn deploy_dir() -> PathBuf {
 #[test]
 fn the_deploy_files_are_what_the_code_generates() {
     for (artifact, file) in ARTIFACTS {
-        let output = Command::new(env!("CARGO_BIN_EXE_demo-app"))
-            .args(["emit", artifact])
-            .output()
-            .expect("demo-app emit runs");
-        assert!(
-            output.status.success(),
-            "emit {artifact}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let generated = String::from_utf8(output.stdout).expect("UTF-8");
+        let generated = emit(&[artifact]);
         let committed = std::fs::read_to_string(deploy_dir().join(file)).unwrap_or_default();
         assert!(
             generated == committed,
@@ -163,16 +154,8 @@ const HOSTILE_JOB: &str = "we\"ird\\job\nline\u{2028}{{ $x }} é";
 fn a_job_named_with_quotes_and_line_breaks_gives_files_the_tools_accept_and_a_service_down_that_fires(
 ) {
     let dir = TempDir::new("hostile-job");
-    let output = Command::new(env!("CARGO_BIN_EXE_demo-app"))
-        .args(["emit", "all", "--job", HOSTILE_JOB, "--dir"])
-        .arg(dir.path())
-        .output()
-        .expect("demo-app emit runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let path = dir.path().to_str().expect("a UTF-8 path");
+    emit(&["all", "--job", HOSTILE_JOB, "--dir", path]);
     for args in [
         &["check", "rules", "rules.yml"][..],
         &["check", "config", "prometheus.yml"],
@@ -228,7 +211,7 @@ fn a_job_named_with_quotes_and_line_breaks_gives_files_the_tools_accept_and_a_se
 
 #[test]
 fn the_reference_counts_the_workers_it_is_told_not_the_cores_of_the_machine_that_emits_it() {
-    let emit = |args: &[&str]| {
+    let emit_answer = |args: &[&str]| {
         let output = Command::new(env!("CARGO_BIN_EXE_demo-app"))
             .arg("emit")
             .args(args)
@@ -240,10 +223,10 @@ fn the_reference_counts_the_workers_it_is_told_not_the_cores_of_the_machine_that
             String::from_utf8_lossy(&output.stderr).into_owned(),
         )
     };
-    let (ok, two, _) = emit(&["reference"]);
+    let (ok, two, _) = emit_answer(&["reference"]);
     assert!(ok);
     assert!(two.contains("| `worker` | `0`, `1` |\n"), "{two}");
-    let (ok, four, _) = emit(&["reference", "--workers", "4"]);
+    let (ok, four, _) = emit_answer(&["reference", "--workers", "4"]);
     assert!(ok);
     assert!(
         four.contains("| `worker` | `0`, `1`, `2`, `3` |\n"),
@@ -251,7 +234,7 @@ fn the_reference_counts_the_workers_it_is_told_not_the_cores_of_the_machine_that
     );
     // Two more workers: two more series of each of the two per-worker families.
     assert_eq!(series_per_instance(&four), series_per_instance(&two) + 4);
-    let (ok, _, said) = emit(&["reference", "--workers", "0"]);
+    let (ok, _, said) = emit_answer(&["reference", "--workers", "0"]);
     assert!(!ok);
     assert!(
         said.contains("`0` is not a worker count from 1 to 1024"),
