@@ -320,19 +320,44 @@ fn camel(snake: &str) -> String {
         .collect()
 }
 
-/// `text` on one line, for a comment or a heading: each control character
-/// (and Unicode line separator) written as its escape, so a job named with a
-/// line break cannot end the comment it is quoted in.
+/// Whether `c` must be escaped for `text` to stay one printable line: a
+/// control character, or what YAML 1.1 readers take for a line break.
+fn unprintable(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// `text` on one line, for a comment or a heading: each unprintable
+/// character written as its escape, so a job named with a line break cannot
+/// end the comment it is quoted in.
 fn one_line(text: &str) -> String {
     text.chars()
         .map(|c| {
-            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+            if unprintable(c) {
                 c.escape_default().to_string()
             } else {
                 c.to_string()
             }
         })
         .collect()
+}
+
+/// The inside of a double-quoted string, with the escapes JSON, YAML and
+/// PromQL share: a quote, a backslash, `\n`, `\r`, `\t`, and `\uXXXX` for
+/// every other unprintable character.
+fn escape_double_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str(r"\\"),
+            '\n' => out.push_str(r"\n"),
+            '\r' => out.push_str(r"\r"),
+            '\t' => out.push_str(r"\t"),
+            c if unprintable(c) => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A Prometheus duration: `90s`, `5m`, `24h`, `0s`.

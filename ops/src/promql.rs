@@ -66,25 +66,11 @@ pub(crate) fn regex_literal(value: &str) -> String {
 }
 
 /// A label value inside a double-quoted PromQL string: a quote, a backslash
-/// and every control character escaped (a raw line break ends the string).
+/// and every control character escaped (a raw line break ends the string;
+/// the rules hold expressions in YAML block scalars, whose readers break
+/// lines at U+2028 too).
 pub(crate) fn escape(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str(r"\\"),
-            '\n' => out.push_str(r"\n"),
-            '\r' => out.push_str(r"\r"),
-            '\t' => out.push_str(r"\t"),
-            // Line breaks to YAML 1.1 readers too: the rules hold expressions
-            // in block scalars.
-            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
-                out.push_str(&format!("\\u{:04x}", u32::from(c)))
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    crate::escape_double_quoted(value)
 }
 
 impl Operation<'_> {

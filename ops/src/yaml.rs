@@ -11,7 +11,7 @@
 //! what the models need and refuses the rest (bytes, enums with
 //! data, maps whose keys are not strings) with an error, never a wrong file.
 
-use crate::{one_line, Settings};
+use crate::{escape_double_quoted, one_line, Settings};
 use serde::ser;
 use serde::Serialize;
 use std::fmt;
@@ -81,28 +81,10 @@ enum Node {
     Map(Vec<(String, Node)>),
 }
 
-/// `text` double-quoted, with JSON's escapes.
+/// `text` double-quoted, with JSON's escapes (every control character, and
+/// what YAML 1.1 readers take for line breaks, as `\uXXXX`).
 fn quoted(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            // Control characters, and what YAML 1.1 readers take for line breaks.
-            c if u32::from(c) < 0x20
-                || matches!(c, '\u{7f}' | '\u{85}' | '\u{2028}' | '\u{2029}') =>
-            {
-                out.push_str(&format!("\\u{:04x}", u32::from(c)));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    format!("\"{}\"", escape_double_quoted(text))
 }
 
 /// `text` single-quoted: a quote doubled, nothing else escaped.
@@ -545,6 +527,8 @@ mod tests {
             r#""a \"b\" {{ $c }}\n\u0001""#
         );
         assert_eq!(quoted("a\u{2028}b"), r#""a\u2028b""#);
+        // C1 controls are outside YAML's printable set, U+0085 included.
+        assert_eq!(quoted("\u{80}\u{85}\u{9f}"), r#""\u0080\u0085\u009f""#);
         assert_eq!(single_quoted("it's"), "'it''s'");
         let file = File {
             groups: vec![Rule {
