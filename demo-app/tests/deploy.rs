@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{emit, series_per_instance};
+use common::{emit, emit_answer, series_per_instance};
 use metricate_tests::servers::TempDir;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -211,18 +211,6 @@ fn a_job_named_with_quotes_and_line_breaks_gives_files_the_tools_accept_and_a_se
 
 #[test]
 fn the_reference_counts_the_workers_it_is_told_not_the_cores_of_the_machine_that_emits_it() {
-    let emit_answer = |args: &[&str]| {
-        let output = Command::new(env!("CARGO_BIN_EXE_demo-app"))
-            .arg("emit")
-            .args(args)
-            .output()
-            .expect("demo-app emit runs");
-        (
-            output.status.success(),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
-    };
     let (ok, two, _) = emit_answer(&["reference"]);
     assert!(ok);
     assert!(two.contains("| `worker` | `0`, `1` |\n"), "{two}");

@@ -413,19 +413,26 @@ pub fn series_per_instance(reference: &str) -> usize {
         .expect("the reference states S")
 }
 
-/// `demo-app emit <args>`: the generated file, as the product makes it.
-pub fn emit(args: &[&str]) -> String {
+/// `demo-app emit <args>`, however it ends: whether it succeeded, its
+/// stdout and its stderr.
+pub fn emit_answer(args: &[&str]) -> (bool, String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_demo-app"))
         .arg("emit")
         .args(args)
         .output()
         .expect("demo-app emit runs");
-    assert!(
+    (
         output.status.success(),
-        "emit {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("UTF-8")
+        String::from_utf8(output.stdout).expect("UTF-8"),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// `demo-app emit <args>`: the generated file, as the product makes it.
+pub fn emit(args: &[&str]) -> String {
+    let (ok, text, said) = emit_answer(args);
+    assert!(ok, "emit {args:?}: {said}");
+    text
 }
 
 /// The titles of the generated dashboard's panels (rows aside) none of whose
