@@ -6,6 +6,7 @@
 use demo_app::cli::EmitArgs;
 use demo_app::cv::{fixtures, parse, CvError, CvFormat, MAX_CV_BYTES};
 use demo_app::webhooks::{sign, verify, Payload, MAX_AGE_SECONDS};
+use metricate_ops::Artifact;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -162,19 +163,6 @@ proptest! {
     }
 }
 
-/// What `emit` writes, file by file.
-const ARTIFACTS: [&str; 9] = [
-    "rules",
-    "dashboard",
-    "reference",
-    "runbooks",
-    "prometheus-config",
-    "alertmanager-config",
-    "scrape-config",
-    "agent-config",
-    "targets",
-];
-
 proptest! {
     #![proptest_config(config())]
 
@@ -190,9 +178,9 @@ proptest! {
         seconds in vec(0u64..1_000_000, 3),
         millis in 0u64..1000,
     ) {
-        for what in ARTIFACTS {
+        for artifact in Artifact::ALL {
             let args = EmitArgs {
-                what: what.to_owned(),
+                what: artifact.name().to_owned(),
                 dir: None,
                 job: job.clone(),
                 targets: targets.clone(),
@@ -205,19 +193,19 @@ proptest! {
                 group_wait: Duration::from_secs(seconds[2]),
                 workers: 2,
             };
-            let text = demo_app::emit::run(&args).map_err(|error| TestCaseError::fail(format!("{what}: {error}")))?;
-            match what {
-                "dashboard" => {
+            let text = demo_app::emit::run(&args).map_err(|error| TestCaseError::fail(format!("{artifact}: {error}")))?;
+            match artifact {
+                Artifact::Dashboard => {
                     let dashboard: serde_json::Value = serde_json::from_str(&text)
                         .map_err(|error| TestCaseError::fail(format!("dashboard: {error}")))?;
                     prop_assert_eq!(&dashboard["title"], &serde_json::json!(format!("{job} (metricate)")));
                 }
-                "targets" => {
+                Artifact::Targets => {
                     let groups: serde_json::Value = serde_json::from_str(&text)
                         .map_err(|error| TestCaseError::fail(format!("targets: {error}")))?;
                     prop_assert_eq!(&groups[0]["targets"], &serde_json::json!(targets));
                 }
-                "reference" | "runbooks" => {
+                Artifact::Reference | Artifact::Runbooks => {
                     // The title is one line, the job in it included.
                     prop_assert!(text.starts_with("# "));
                     prop_assert_eq!(text.lines().nth(1), Some(""));
