@@ -43,6 +43,7 @@ use crate::slots;
 use crate::store::{self, Declaration, Joined, Source};
 use crate::vocabulary::{FacadeName, LabelInfo, MetricKind, Problem, SiteInfo};
 use metrics::{Key, KeyName, Metadata, SharedString, Unit};
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -473,30 +474,27 @@ impl Recorder {
         let mut state = self.state();
         let state = &mut *state;
         let name = key.name();
-        if state.families.len() >= self.config.max_families
-            && !state.families.contains_key(&(kind, name.to_owned()))
-        {
-            if !state.families_overflowed {
-                state.families_overflowed = true;
-                problems::report(Problem::FacadeFamilyOverflow {
-                    name: name.to_owned(),
-                    max_families: self.config.max_families,
-                });
+        let full = state.families.len() >= self.config.max_families;
+        let family = match state.families.entry((kind, name.to_owned())) {
+            Entry::Occupied(family) => family.into_mut(),
+            Entry::Vacant(_) if full => {
+                if !state.families_overflowed {
+                    state.families_overflowed = true;
+                    problems::report(Problem::FacadeFamilyOverflow {
+                        name: name.to_owned(),
+                        max_families: self.config.max_families,
+                    });
+                }
+                return (Handle::noop(kind), false);
             }
-            return (Handle::noop(kind), false);
-        }
-        let family = state
-            .families
-            .entry((kind, name.to_owned()))
-            .or_insert_with(|| {
-                new_family(
-                    &self.config,
-                    kind,
-                    key,
-                    metadata,
-                    state.descriptions.get(name),
-                )
-            });
+            Entry::Vacant(vacant) => vacant.insert(new_family(
+                &self.config,
+                kind,
+                key,
+                metadata,
+                state.descriptions.get(name),
+            )),
+        };
         // The key's label values in the family's order; labels the family does
         // not have are reported and left out, those it has and the key lacks
         // are empty (absent, to Prometheus).
